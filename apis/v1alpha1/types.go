@@ -1,0 +1,251 @@
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// XPaymentPlatform is one payment system's landing zone on AWS: network,
+// security, database, migration, edge, cutover and monitoring, composed from
+// one claim.
+//
+// +kubebuilder:object:root=true
+// +kubebuilder:resource:scope=Cluster,categories={crossplane,composite,payments}
+// +kubebuilder:subresource:status
+// +kubebuilder:printcolumn:name="READY",type="string",JSONPath=".status.conditions[?(@.type=='Ready')].status"
+// +kubebuilder:printcolumn:name="SYNCED",type="string",JSONPath=".status.conditions[?(@.type=='Synced')].status"
+// +kubebuilder:printcolumn:name="ENVIRONMENT",type="string",JSONPath=".spec.environment"
+// +kubebuilder:printcolumn:name="SUFFIX",type="string",JSONPath=".spec.environmentSuffix"
+// +kubebuilder:printcolumn:name="PHASE",type="string",JSONPath=".status.phase"
+// +kubebuilder:printcolumn:name="RESOURCES",type="string",JSONPath=".status.resourcesReady",priority=1
+// +kubebuilder:printcolumn:name="AGE",type="date",JSONPath=".metadata.creationTimestamp"
+type XPaymentPlatform struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec   XPaymentPlatformSpec   `json:"spec"`
+	Status XPaymentPlatformStatus `json:"status,omitempty"`
+}
+
+// Environment is the stage a platform serves.
+// +kubebuilder:validation:Enum=dev;staging;prod
+type Environment string
+
+// Environments.
+const (
+	EnvironmentDev     Environment = "dev"
+	EnvironmentStaging Environment = "staging"
+	EnvironmentProd    Environment = "prod"
+)
+
+// XPaymentPlatformSpec is what an app team asks for.
+//
+// +kubebuilder:validation:XValidation:rule="self.environment != 'prod' || !has(self.network) || !has(self.network.natMode) || self.network.natMode == 'PerAZ'",message="spec.network.natMode: prod needs one NAT gateway per availability zone (PerAZ); Single is only allowed in dev and staging"
+// +kubebuilder:validation:XValidation:rule="self.environment != 'prod' || !has(self.network) || !has(self.network.flowLogRetentionDays) || self.network.flowLogRetentionDays >= 365",message="spec.network.flowLogRetentionDays: prod keeps flow logs at least 365 days (PCI DSS 10.5.1)"
+// +kubebuilder:validation:XValidation:rule="self.environmentSuffix == oldSelf.environmentSuffix",message="spec.environmentSuffix is immutable: every AWS name is derived from it"
+// +kubebuilder:validation:XValidation:rule="self.region == oldSelf.region",message="spec.region is immutable: moving a platform to another region means a new platform"
+type XPaymentPlatformSpec struct {
+	// EnvironmentSuffix makes every AWS name unique: resources are named
+	// payment-<thing>-<environmentSuffix>. A DNS label of 1 to 20 lower-case
+	// letters, digits and hyphens. Immutable.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=20
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	EnvironmentSuffix string `json:"environmentSuffix"`
+
+	// Region is the AWS region every resource is created in. Immutable.
+	// +kubebuilder:default="us-east-2"
+	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:Pattern=`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$`
+	// +optional
+	Region string `json:"region,omitempty"`
+
+	// Environment drives the defaults that differ between stages: deletion
+	// protection, NAT gateway count, backup retention, Multi-AZ.
+	// +kubebuilder:default="dev"
+	// +optional
+	Environment Environment `json:"environment,omitempty"`
+
+	// Team owns the platform; written to the mandatory Team tag.
+	// +kubebuilder:default="payments"
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=128
+	// +kubebuilder:validation:Pattern=`^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$`
+	// +optional
+	Team string `json:"team,omitempty"`
+
+	// CostCenter is charged for the platform; written to the mandatory
+	// CostCenter tag.
+	// +kubebuilder:default="payments-migration"
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=128
+	// +kubebuilder:validation:Pattern=`^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$`
+	// +optional
+	CostCenter string `json:"costCenter,omitempty"`
+
+	// Tags are added to every AWS resource, on top of the mandatory tags
+	// Environment, Project=payment-migration, Team, CostCenter and
+	// ManagedBy=crossplane. The mandatory keys cannot be overridden here
+	// (set spec.team and spec.costCenter instead); keys may not start with
+	// "aws:". At most 40 tags.
+	// +kubebuilder:validation:MaxProperties=40
+	// +kubebuilder:validation:XValidation:rule="self.all(k, size(k) >= 1 && size(k) <= 128 && !k.startsWith('aws:'))",message="spec.tags: keys are 1-128 characters and may not start with aws:"
+	// +kubebuilder:validation:XValidation:rule="self.all(k, !(k in ['Environment', 'Project', 'Team', 'CostCenter', 'ManagedBy']))",message="spec.tags: Environment, Project, Team, CostCenter and ManagedBy are set by the platform; use spec.team and spec.costCenter"
+	// +kubebuilder:validation:XValidation:rule="self.all(k, size(self[k]) <= 256)",message="spec.tags: values are at most 256 characters"
+	// +optional
+	Tags map[string]string `json:"tags,omitempty"`
+
+	// ProviderConfigName names the provider-aws ClusterProviderConfig (the
+	// AWS account and credentials) every managed resource uses.
+	// +kubebuilder:default="default"
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +optional
+	ProviderConfigName string `json:"providerConfigName,omitempty"`
+
+	// Network is the VPC layout.
+	// +kubebuilder:default={}
+	// +optional
+	Network NetworkSpec `json:"network,omitempty"`
+}
+
+// NATMode says how many NAT gateways the VPC gets.
+// +kubebuilder:validation:Enum=PerAZ;Single
+type NATMode string
+
+// NAT modes.
+const (
+	NATPerAZ  NATMode = "PerAZ"
+	NATSingle NATMode = "Single"
+)
+
+// NetworkSpec is the VPC: availability zones × (public, app, data) subnets.
+//
+// +kubebuilder:validation:XValidation:rule="!has(self.availabilityZoneNames) || size(self.availabilityZoneNames) == self.availabilityZones",message="spec.network.availabilityZoneNames must list exactly spec.network.availabilityZones names"
+// +kubebuilder:validation:XValidation:rule="!has(self.subnetPrefixLength) || cidr(self.vpcCidr).prefixLength() + 4 <= self.subnetPrefixLength",message="spec.network.subnetPrefixLength: the VPC CIDR must hold 16 subnets of this size (subnet prefix length >= VPC prefix length + 4)"
+type NetworkSpec struct {
+	// VPCCIDR is the IPv4 block of the VPC, /16 to /24. Subnets are carved
+	// from it deterministically: public subnets in slots 0-2, app subnets in
+	// slots 4-6, data subnets in slots 8-10 of 16 equal slots.
+	// +kubebuilder:default="10.0.0.0/16"
+	// +kubebuilder:validation:MaxLength=18
+	// +kubebuilder:validation:XValidation:rule="isCIDR(self) && cidr(self).ip().family() == 4 && cidr(self).prefixLength() >= 16 && cidr(self).prefixLength() <= 24",message="spec.network.vpcCidr must be an IPv4 CIDR from /16 to /24, for example 10.0.0.0/16"
+	// +optional
+	VPCCIDR string `json:"vpcCidr,omitempty"`
+
+	// AvailabilityZones is how many AZs the VPC spans: 2 or 3 (3 for
+	// production payment workloads).
+	// +kubebuilder:default=3
+	// +kubebuilder:validation:Minimum=2
+	// +kubebuilder:validation:Maximum=3
+	// +optional
+	AvailabilityZones int `json:"availabilityZones,omitempty"`
+
+	// AvailabilityZoneNames pins the AZs by name (e.g. us-east-2a). When
+	// empty the first availabilityZones AZs of the region (a, b, c) are used.
+	// +kubebuilder:validation:MaxItems=3
+	// +kubebuilder:validation:items:Pattern=`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9][a-z]$`
+	// +kubebuilder:validation:items:MaxLength=32
+	// +kubebuilder:validation:XValidation:rule="self.all(x, self.exists_one(y, y == x))",message="spec.network.availabilityZoneNames must not repeat a zone"
+	// +optional
+	AvailabilityZoneNames []string `json:"availabilityZoneNames,omitempty"`
+
+	// SubnetPrefixLength is the size of every subnet. Defaults to the VPC
+	// prefix length + 4 (a /20 in a /16), at most /28.
+	// +kubebuilder:validation:Minimum=20
+	// +kubebuilder:validation:Maximum=28
+	// +optional
+	SubnetPrefixLength int `json:"subnetPrefixLength,omitempty"`
+
+	// NATMode is PerAZ (one NAT gateway per AZ, survives an AZ outage) or
+	// Single (one NAT gateway, cheaper). Defaults to PerAZ in staging and
+	// prod and Single in dev; prod must be PerAZ.
+	// +optional
+	NATMode NATMode `json:"natMode,omitempty"`
+
+	// FlowLogRetentionDays keeps VPC flow logs (ALL traffic) this long.
+	// +kubebuilder:default=365
+	// +kubebuilder:validation:Enum=1;3;5;7;14;30;60;90;120;150;180;365;400;545;731;1096;1827;2192;2557;2922;3288;3653
+	// +optional
+	FlowLogRetentionDays int `json:"flowLogRetentionDays,omitempty"`
+}
+
+// Phase summarises where the platform is.
+type Phase string
+
+// Phases.
+const (
+	PhaseProvisioning Phase = "Provisioning"
+	PhaseReady        Phase = "Ready"
+	PhaseInvalid      Phase = "Invalid"
+)
+
+// XPaymentPlatformStatus is what the platform reports back. Values appear as
+// the composed resources report them.
+type XPaymentPlatformStatus struct {
+	// Phase is Provisioning until every composed resource is Ready, then
+	// Ready.
+	// +optional
+	Phase Phase `json:"phase,omitempty"`
+
+	// ResourcesReady counts ready composed resources, as "ready/total".
+	// +optional
+	ResourcesReady string `json:"resourcesReady,omitempty"`
+
+	// UnreadyResources lists the composition resource names not yet ready.
+	// +optional
+	UnreadyResources []string `json:"unreadyResources,omitempty"`
+
+	// VPCID is the VPC's ID.
+	// +optional
+	VPCID string `json:"vpcId,omitempty"`
+
+	// Subnets are the subnet IDs per tier, in AZ order.
+	// +optional
+	Subnets *SubnetStatus `json:"subnets,omitempty"`
+
+	// SecurityGroups are the security group IDs every tier uses.
+	// +optional
+	SecurityGroups *SecurityGroupStatus `json:"securityGroups,omitempty"`
+
+	// KMSKeyARN is the platform customer-managed KMS key.
+	// +optional
+	KMSKeyARN string `json:"kmsKeyArn,omitempty"`
+
+	// NATGatewayIPs are the public IPs of the NAT gateways (allow-list
+	// them on the on-prem firewall).
+	// +optional
+	NATGatewayIPs []string `json:"natGatewayIps,omitempty"`
+
+	// AvailabilityZones are the AZs the VPC spans.
+	// +optional
+	AvailabilityZones []string `json:"availabilityZones,omitempty"`
+}
+
+// SubnetStatus holds subnet IDs per tier.
+type SubnetStatus struct {
+	// Public subnets host the ALB and NAT gateways.
+	// +optional
+	Public []string `json:"public,omitempty"`
+	// App subnets host the Lambda functions and DMS.
+	// +optional
+	App []string `json:"app,omitempty"`
+	// Data subnets host Aurora.
+	// +optional
+	Data []string `json:"data,omitempty"`
+}
+
+// SecurityGroupStatus holds security group IDs per role.
+type SecurityGroupStatus struct {
+	// ALB accepts 80/443 from the internet.
+	// +optional
+	ALB string `json:"alb,omitempty"`
+	// App is the payment API and validation Lambdas.
+	// +optional
+	App string `json:"app,omitempty"`
+	// Database is Aurora.
+	// +optional
+	Database string `json:"database,omitempty"`
+	// DMS is the replication instance.
+	// +optional
+	DMS string `json:"dms,omitempty"`
+}

@@ -1,0 +1,154 @@
+package v1alpha1
+
+import (
+	"fmt"
+	"net/netip"
+	"regexp"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// The rules below mirror the XRD schema (patterns, enums, CEL) so that a spec
+// that never went through the API server — crossplane render in CI, a unit
+// test — is held to the same rules, with the same field paths.
+var (
+	suffixRE    = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+	regionRE    = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$`)
+	azRE        = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9][a-z]$`)
+	tagValueRE  = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
+	retentions  = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+	reservedTag = []string{"Environment", "Project", "Team", "CostCenter", "ManagedBy"}
+)
+
+// MaxUserTags is how many tags a claim may add: AWS allows 50 per resource,
+// the platform sets 5 and the provider 3 (crossplane-kind, -name,
+// -providerconfig).
+const MaxUserTags = 40
+
+// Validate checks a defaulted spec and returns every problem with its field
+// path. An empty list means the spec can be composed.
+func (s *XPaymentPlatformSpec) Validate() field.ErrorList {
+	root := field.NewPath("spec")
+	var errs field.ErrorList
+
+	p := root.Child("environmentSuffix")
+	switch {
+	case s.EnvironmentSuffix == "":
+		errs = append(errs, field.Required(p, "a DNS label of 1-20 characters, e.g. prod1; every AWS name is payment-<thing>-<environmentSuffix>"))
+	case len(s.EnvironmentSuffix) > 20 || !suffixRE.MatchString(s.EnvironmentSuffix):
+		errs = append(errs, field.Invalid(p, s.EnvironmentSuffix, "must be 1-20 lower-case letters, digits or '-', starting and ending with a letter or digit"))
+	}
+	if !regionRE.MatchString(s.Region) {
+		errs = append(errs, field.Invalid(root.Child("region"), s.Region, "must be an AWS region such as us-east-2"))
+	}
+	if !slices.Contains([]Environment{EnvironmentDev, EnvironmentStaging, EnvironmentProd}, s.Environment) {
+		errs = append(errs, field.NotSupported(root.Child("environment"), s.Environment, []string{"dev", "staging", "prod"}))
+	}
+	errs = append(errs, validTagValue(root.Child("team"), s.Team)...)
+	errs = append(errs, validTagValue(root.Child("costCenter"), s.CostCenter)...)
+	errs = append(errs, s.validateTags(root.Child("tags"))...)
+	if s.ProviderConfigName == "" || len(s.ProviderConfigName) > 253 {
+		errs = append(errs, field.Invalid(root.Child("providerConfigName"), s.ProviderConfigName, "must name a ClusterProviderConfig (1-253 characters)"))
+	}
+	errs = append(errs, s.Network.validate(root.Child("network"), s)...)
+	return errs
+}
+
+func validTagValue(p *field.Path, v string) field.ErrorList {
+	if v == "" || utf8.RuneCountInString(v) > 256 || !tagValueRE.MatchString(v) {
+		return field.ErrorList{field.Invalid(p, v, "must be 1-256 characters of letters, digits, spaces and _.:/=+-@")}
+	}
+	return nil
+}
+
+func (s *XPaymentPlatformSpec) validateTags(p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	if len(s.Tags) > MaxUserTags {
+		errs = append(errs, field.TooMany(p, len(s.Tags), MaxUserTags))
+	}
+	for _, k := range sortedKeys(s.Tags) {
+		kp := p.Key(k)
+		switch {
+		case slices.Contains(reservedTag, k):
+			errs = append(errs, field.Forbidden(kp, "set by the platform; use spec.team and spec.costCenter for Team and CostCenter"))
+		case k == "" || utf8.RuneCountInString(k) > 128 || !tagValueRE.MatchString(k):
+			errs = append(errs, field.Invalid(kp, k, "tag keys are 1-128 characters of letters, digits, spaces and _.:/=+-@"))
+		case strings.HasPrefix(strings.ToLower(k), "aws:"):
+			errs = append(errs, field.Forbidden(kp, "tag keys may not start with aws:"))
+		}
+		if v := s.Tags[k]; utf8.RuneCountInString(v) > 256 || !tagValueRE.MatchString(v) {
+			errs = append(errs, field.Invalid(kp, v, "tag values are at most 256 characters of letters, digits, spaces and _.:/=+-@"))
+		}
+	}
+	return errs
+}
+
+func (n *NetworkSpec) validate(p *field.Path, s *XPaymentPlatformSpec) field.ErrorList {
+	var errs field.ErrorList
+	if n.AvailabilityZones < 2 || n.AvailabilityZones > 3 {
+		errs = append(errs, field.NotSupported(p.Child("availabilityZones"), n.AvailabilityZones, []string{"2", "3"}))
+	}
+	if len(n.AvailabilityZoneNames) > 0 {
+		if len(n.AvailabilityZoneNames) != n.AvailabilityZones {
+			errs = append(errs, field.Invalid(p.Child("availabilityZoneNames"), n.AvailabilityZoneNames,
+				fmt.Sprintf("must list exactly spec.network.availabilityZones (%d) zone names", n.AvailabilityZones)))
+		}
+		seen := map[string]bool{}
+		for i, az := range n.AvailabilityZoneNames {
+			ip := p.Child("availabilityZoneNames").Index(i)
+			switch {
+			case !azRE.MatchString(az) || !strings.HasPrefix(az, s.Region):
+				errs = append(errs, field.Invalid(ip, az, fmt.Sprintf("must be a zone of region %s, e.g. %sa", s.Region, s.Region)))
+			case seen[az]:
+				errs = append(errs, field.Duplicate(ip, az))
+			}
+			seen[az] = true
+		}
+	}
+	cp := p.Child("vpcCidr")
+	prefix, err := netip.ParsePrefix(n.VPCCIDR)
+	switch {
+	case err != nil || !prefix.Addr().Is4():
+		errs = append(errs, field.Invalid(cp, n.VPCCIDR, "must be an IPv4 CIDR such as 10.0.0.0/16"))
+	case prefix.Masked() != prefix:
+		errs = append(errs, field.Invalid(cp, n.VPCCIDR, fmt.Sprintf("has host bits set; did you mean %s?", prefix.Masked())))
+	case prefix.Bits() < 16 || prefix.Bits() > 24:
+		errs = append(errs, field.Invalid(cp, n.VPCCIDR, "must be a /16 to /24 (AWS allows /16-/28 and the platform carves 16 subnets of at least /28)"))
+	case n.SubnetPrefixLength < prefix.Bits()+SubnetSlotBits || n.SubnetPrefixLength > 28:
+		errs = append(errs, field.Invalid(p.Child("subnetPrefixLength"), n.SubnetPrefixLength,
+			fmt.Sprintf("must be between /%d and /28: %s holds 16 subnet slots (3 tiers x %d AZs + spares)", prefix.Bits()+SubnetSlotBits, n.VPCCIDR, n.AvailabilityZones)))
+	}
+	if n.NATMode != NATPerAZ && n.NATMode != NATSingle {
+		errs = append(errs, field.NotSupported(p.Child("natMode"), n.NATMode, []string{string(NATPerAZ), string(NATSingle)}))
+	} else if s.IsProd() && n.NATMode != NATPerAZ {
+		errs = append(errs, field.Invalid(p.Child("natMode"), n.NATMode, "prod needs PerAZ: a single NAT gateway is a single point of failure"))
+	}
+	rp := p.Child("flowLogRetentionDays")
+	switch {
+	case !slices.Contains(retentions, n.FlowLogRetentionDays):
+		errs = append(errs, field.NotSupported(rp, n.FlowLogRetentionDays, intStrings(retentions)))
+	case s.IsProd() && n.FlowLogRetentionDays < 365:
+		errs = append(errs, field.Invalid(rp, n.FlowLogRetentionDays, "prod keeps flow logs at least 365 days (PCI DSS 10.5.1)"))
+	}
+	return errs
+}
+
+func intStrings(v []int) []string {
+	out := make([]string, len(v))
+	for i, x := range v {
+		out[i] = fmt.Sprint(x)
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

@@ -1,0 +1,93 @@
+package fn
+
+import (
+	"fmt"
+	"maps"
+	"reflect"
+	"slices"
+
+	"github.com/crossplane/function-sdk-go/resource"
+	"github.com/crossplane/function-sdk-go/resource/composed"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	xpv1 "github.com/crossplane/crossplane-runtime/v2/apis/common/v1"
+)
+
+// Managed is what every typed provider-aws cluster-scoped managed resource
+// offers that assembly needs.
+type Managed interface {
+	runtime.Object
+	metav1.Object
+	SetProviderConfigReference(r *xpv1.Reference)
+}
+
+// assemble turns one tier's typed resource into the desired composed
+// resource: the one place that sets metadata.name, labels, external name,
+// providerConfigRef, region and tags, converts with composed.From and strips
+// what composed.From adds but no one asked for.
+func (p *Plan) assemble(d Desired) (*composed.Unstructured, error) {
+	o := d.Object
+	o.SetName(p.Name(d.Name))
+	labels := maps.Clone(o.GetLabels())
+	if labels == nil {
+		labels = map[string]string{}
+	}
+	labels[LabelResource] = string(d.Name)
+	labels[LabelSuffix] = p.Spec.EnvironmentSuffix
+	o.SetLabels(labels)
+	if d.ExternalName != "" {
+		a := maps.Clone(o.GetAnnotations())
+		if a == nil {
+			a = map[string]string{}
+		}
+		a[AnnotationExternalName] = d.ExternalName
+		o.SetAnnotations(a)
+	}
+	o.SetProviderConfigReference(&xpv1.Reference{Name: p.Spec.ProviderConfigName})
+	if err := p.setForProvider(o, o.GetName()); err != nil {
+		return nil, fmt.Errorf("%s: %w", d.Name, err)
+	}
+	u, err := composed.From(o)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", d.Name, err)
+	}
+	delete(u.Object, "status")
+	return u, nil
+}
+
+// setForProvider sets spec.forProvider.region and merges the platform tags
+// (plus Name) under whatever tags the tier set, on every kind that has them.
+// IAM kinds are global and have no region; some kinds have no tags.
+func (p *Plan) setForProvider(o Managed, name string) error {
+	v := reflect.ValueOf(o)
+	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+		return fmt.Errorf("%T is not a pointer to a struct", o)
+	}
+	fp := v.Elem().FieldByName("Spec").FieldByName("ForProvider")
+	if !fp.IsValid() {
+		return fmt.Errorf("%T has no spec.forProvider", o)
+	}
+	if r := fp.FieldByName("Region"); r.IsValid() && r.Type() == reflect.TypeFor[*string]() {
+		r.Set(reflect.ValueOf(ptr(p.Region())))
+	}
+	if t := fp.FieldByName("Tags"); t.IsValid() && t.Type() == reflect.TypeFor[map[string]*string]() {
+		tags := map[string]*string{"Name": ptr(name)}
+		for k, v := range p.Tags {
+			tags[k] = ptr(v)
+		}
+		if !t.IsNil() {
+			for k, v := range t.Interface().(map[string]*string) {
+				tags[k] = v
+			}
+		}
+		t.Set(reflect.ValueOf(tags))
+	}
+	return nil
+}
+
+// sortedNames returns map keys in order so every loop over resources is
+// deterministic.
+func sortedNames[V any](m map[resource.Name]V) []resource.Name {
+	return slices.Sorted(maps.Keys(m))
+}

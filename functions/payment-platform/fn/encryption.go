@@ -1,0 +1,71 @@
+package fn
+
+import (
+	"github.com/crossplane/function-sdk-go/resource"
+
+	kms "github.com/upbound/provider-aws/v2/apis/cluster/kms/v1beta1"
+)
+
+// Composition-resource names of the encryption tier.
+const (
+	ResKMSKey   = resource.Name("kms-key")
+	ResKMSAlias = resource.Name("kms-alias")
+)
+
+// KMSAliasName is the alias of the platform key.
+func (p *Plan) KMSAliasName() string { return "alias/payment-" + p.Spec.EnvironmentSuffix }
+
+// encryption composes the platform customer-managed KMS key (rotation on)
+// that encrypts logs, secrets, topics, the database and DMS, and its alias.
+//
+// The key policy needs the account ID, which the platform learns from the
+// key's own ARN: on the first reconcile the key is created with AWS's
+// default policy (the account root may administer it); once its ARN is
+// observed the full policy, which also lets the regional CloudWatch Logs
+// service use the key for this platform's log groups, is applied.
+func encryption(p *Plan) []Desired {
+	key := &kms.Key{Spec: kms.KeySpec{ForProvider: kms.KeyParameters{
+		Description:          ptr("payment-migration platform key for " + p.Spec.EnvironmentSuffix),
+		EnableKeyRotation:    ptr(true),
+		RotationPeriodInDays: ptr(365.0),
+		DeletionWindowInDays: ptr(30.0),
+		KeyUsage:             ptr("ENCRYPT_DECRYPT"),
+		MultiRegion:          ptr(false),
+	}}}
+	if acct := p.Observed.AccountID(); acct != "" {
+		key.Spec.ForProvider.Policy = p.keyPolicy(acct)
+	}
+	return []Desired{{
+		Name:     ResKMSKey,
+		Object:   key,
+		Stateful: true,
+	}, {
+		Name:         ResKMSAlias,
+		ExternalName: p.KMSAliasName(),
+		Object: &kms.Alias{Spec: kms.AliasSpec{ForProvider: kms.AliasParameters{
+			TargetKeyIDSelector: p.Sel(ResKMSKey),
+		}}},
+	}}
+}
+
+// keyPolicy: key policies must use Resource "*" (the key itself); the
+// account root keeps administration so IAM policies can grant use, and
+// CloudWatch Logs may use the key only for log groups of this account and
+// region.
+func (p *Plan) keyPolicy(acct string) *string {
+	root := "arn:" + p.Partition() + ":iam::" + acct + ":root"
+	logs := Statement{
+		Sid:       "AllowCloudWatchLogs",
+		Effect:    "Allow",
+		Principal: &Principal{Service: []string{"logs." + p.Region() + ".amazonaws.com"}},
+		Action:    []string{"kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"},
+		Resource:  []string{"*"},
+		Condition: map[string]map[string]string{"ArnLike": {
+			"kms:EncryptionContext:aws:logs:arn": "arn:" + p.Partition() + ":logs:" + p.Region() + ":" + acct + ":log-group:*",
+		}},
+	}
+	return Policy(
+		Statement{Sid: "EnableRootAccount", Effect: "Allow", Principal: &Principal{AWS: []string{root}}, Action: []string{"kms:*"}, Resource: []string{"*"}},
+		logs,
+	)
+}

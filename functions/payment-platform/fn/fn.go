@@ -1,0 +1,172 @@
+// Package fn is the XPaymentPlatform composition function: one claim in,
+// typed provider-aws managed resources and the XR's status out.
+package fn
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/crossplane/function-sdk-go/errors"
+	"github.com/crossplane/function-sdk-go/logging"
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"github.com/crossplane/function-sdk-go/request"
+	"github.com/crossplane/function-sdk-go/resource"
+	"github.com/crossplane/function-sdk-go/response"
+)
+
+// Function composes an XPaymentPlatform.
+type Function struct {
+	fnv1.UnimplementedFunctionRunnerServiceServer
+
+	Log logging.Logger
+	// TTL is how long Crossplane may cache a response.
+	TTL time.Duration
+}
+
+// tiers build the desired resources, in the order of the house plan. Each is
+// a plain function of the plan; none calls another.
+var tiers = []func(*Plan) []Desired{
+	encryption,
+	network,
+	flowLogs,
+	func(p *Plan) []Desired { return security(p) },
+}
+
+// RunFunction runs the six steps of the house plan: read, check, observe,
+// build, assemble, report. Bad input is one Fatal result naming the fields;
+// it never returns a Go error.
+func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse, error) {
+	ttl := f.TTL
+	if ttl == 0 {
+		ttl = response.DefaultTTL
+	}
+	rsp := response.To(req, ttl)
+
+	// 1. read
+	oxr, err := request.GetObservedCompositeResource(req)
+	if err != nil {
+		response.Fatal(rsp, errors.Wrap(err, "cannot read the observed composite resource"))
+		return rsp, nil
+	}
+	spec, errs := DecodeSpec(oxr.Resource.Object["spec"])
+	// 2. check
+	if len(errs) == 0 {
+		spec.Default()
+		errs = spec.Validate()
+	}
+	if len(errs) > 0 {
+		response.Fatal(rsp, specError(oxr.Resource.GetKind()+" "+oxr.Resource.GetName(), errs))
+		return rsp, nil
+	}
+
+	// 3. observe
+	ocds, err := request.GetObservedComposedResources(req)
+	if err != nil {
+		response.Fatal(rsp, errors.Wrap(err, "cannot read the observed composed resources"))
+		return rsp, nil
+	}
+	p := NewPlan(spec, NewObserved(ocds))
+
+	// 4. build
+	var want []Desired
+	for _, tier := range tiers {
+		want = append(want, tier(p)...)
+	}
+
+	// 5. assemble
+	dcds, err := request.GetDesiredComposedResources(req)
+	if err != nil {
+		response.Fatal(rsp, errors.Wrap(err, "cannot read the desired composed resources"))
+		return rsp, nil
+	}
+	for _, d := range want {
+		if _, dup := dcds[d.Name]; dup {
+			response.Fatal(rsp, fmt.Errorf("composition-resource name %q is produced twice", d.Name))
+			return rsp, nil
+		}
+		u, err := p.assemble(d)
+		if err != nil {
+			response.Fatal(rsp, errors.Wrap(err, "cannot compose a managed resource"))
+			return rsp, nil
+		}
+		dcds[d.Name] = &resource.DesiredComposed{Resource: u}
+	}
+	kept := p.keepObserved(dcds, removalRequested(oxr.Resource.GetAnnotations()))
+
+	// 6. report
+	p.setReadiness(dcds)
+	dxr, err := request.GetDesiredCompositeResource(req)
+	if err != nil {
+		response.Fatal(rsp, errors.Wrap(err, "cannot read the desired composite resource"))
+		return rsp, nil
+	}
+	if err := p.report(rsp, oxr, dxr, dcds, kept); err != nil {
+		response.Fatal(rsp, errors.Wrap(err, "cannot report status"))
+		return rsp, nil
+	}
+	if err := response.SetDesiredComposedResources(rsp, dcds); err != nil {
+		response.Fatal(rsp, errors.Wrap(err, "cannot set the desired composed resources"))
+		return rsp, nil
+	}
+	if err := response.SetDesiredCompositeResource(rsp, dxr); err != nil {
+		response.Fatal(rsp, errors.Wrap(err, "cannot set the desired composite resource"))
+		return rsp, nil
+	}
+	return rsp, nil
+}
+
+// AnnotationRemove lists composition-resource names (comma separated) the
+// user allows the platform to delete after a spec edit stopped wanting them.
+const AnnotationRemove = "platform.payments.io/allow-removal"
+
+func removalRequested(annotations map[string]string) map[resource.Name]bool {
+	out := map[resource.Name]bool{}
+	for _, n := range strings.Split(annotations[AnnotationRemove], ",") {
+		if n = strings.TrimSpace(n); n != "" {
+			out[resource.Name(n)] = true
+		}
+	}
+	return out
+}
+
+// statefulKinds hold data or keys: never deleted because a spec edit
+// stopped wanting them, whatever the annotation says.
+var statefulKinds = []string{"Key", "Cluster", "Secret", "ClusterInstance", "ReplicationInstance"}
+
+// keepObserved carries over every observed composed resource the spec no
+// longer produces, unless the user listed it in AnnotationRemove (and it
+// holds no state). Crossplane deletes what is missing from desired state, so
+// without this a spec edit — fewer AZs, a single NAT — would silently delete
+// live infrastructure. It returns the names kept.
+func (p *Plan) keepObserved(dcds map[resource.Name]*resource.DesiredComposed, allowed map[resource.Name]bool) []resource.Name {
+	var kept []resource.Name
+	for _, name := range sortedNames(p.Observed) {
+		if _, ok := dcds[name]; ok {
+			continue
+		}
+		o := p.Observed[name]
+		if name == "" || o.APIVersion == "" || o.Kind == "" || o.Name == "" {
+			continue // not a resource Crossplane could have composed
+		}
+		if allowed[name] && !slices.Contains(statefulKinds, o.Kind) {
+			continue
+		}
+		u := resource.NewDesiredComposed()
+		u.Resource.SetAPIVersion(o.APIVersion)
+		u.Resource.SetKind(o.Kind)
+		u.Resource.SetName(o.Name)
+		u.Resource.SetLabels(map[string]string{LabelResource: string(name), LabelSuffix: p.Spec.EnvironmentSuffix})
+		if o.ExternalName != "" {
+			u.Resource.SetAnnotations(map[string]string{AnnotationExternalName: o.ExternalName})
+		}
+		if o.Spec != nil {
+			u.Resource.Object["spec"] = o.Spec
+		}
+		dcds[name] = u
+		kept = append(kept, name)
+	}
+	return kept
+}

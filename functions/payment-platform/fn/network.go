@@ -1,0 +1,191 @@
+package fn
+
+import (
+	"github.com/crossplane/function-sdk-go/resource"
+
+	ec2 "github.com/upbound/provider-aws/v2/apis/cluster/ec2/v1beta1"
+	ec2v2 "github.com/upbound/provider-aws/v2/apis/cluster/ec2/v1beta2"
+	iam "github.com/upbound/provider-aws/v2/apis/cluster/iam/v1beta1"
+
+	"github.com/acme-payments/xpaymentplatform/apis/v1alpha1"
+)
+
+// Composition-resource names of the network tier that other tiers and the
+// status read.
+const (
+	ResVPC = resource.Name("vpc")
+	ResIGW = resource.Name("igw")
+)
+
+// SubnetName is the composition-resource name of a tier's subnet in an AZ.
+func SubnetName(tier string, az AZ) resource.Name {
+	return resource.Name("subnet-" + tier + "-" + az.Key)
+}
+
+// NATName is the composition-resource name of the NAT gateway in an AZ.
+func NATName(az AZ) resource.Name { return resource.Name("nat-" + az.Key) }
+
+// NATEIPName is the composition-resource name of a NAT gateway's EIP.
+func NATEIPName(az AZ) resource.Name { return resource.Name("nat-eip-" + az.Key) }
+
+// NATZones are the AZs that get a NAT gateway: all of them, or the first.
+func (p *Plan) NATZones() []AZ {
+	if p.Spec.Network.NATMode == v1alpha1.NATSingle {
+		return p.AZs[:1]
+	}
+	return p.AZs
+}
+
+// network composes the VPC: DNS on, (public, app, data) subnets per AZ,
+// an internet gateway for the public tier, NAT gateways for the app tier and
+// an isolated data tier with no route out.
+func network(p *Plan) []Desired {
+	out := []Desired{{
+		Name: ResVPC,
+		Object: &ec2.VPC{Spec: ec2.VPCSpec{ForProvider: ec2.VPCParameters_2{
+			CidrBlock:          ptr(p.Spec.Network.VPCCIDR),
+			EnableDNSSupport:   ptr(true),
+			EnableDNSHostnames: ptr(true),
+		}}},
+	}, {
+		Name: ResIGW,
+		Object: &ec2.InternetGateway{Spec: ec2.InternetGatewaySpec{ForProvider: ec2.InternetGatewayParameters_2{
+			VPCIDSelector: p.Sel(ResVPC),
+		}}},
+	}}
+
+	for _, tier := range SubnetTiers {
+		for i, az := range p.AZs {
+			out = append(out, Desired{
+				Name: SubnetName(tier, az),
+				Object: &ec2.Subnet{Spec: ec2.SubnetSpec{ForProvider: ec2.SubnetParameters_2{
+					AvailabilityZone:    ptr(az.Name),
+					CidrBlock:           ptr(p.Subnets[tier][i].String()),
+					MapPublicIPOnLaunch: ptr(false),
+					VPCIDSelector:       p.Sel(ResVPC),
+					Tags:                map[string]*string{"Tier": ptr(tier)},
+				}}},
+			})
+		}
+	}
+
+	// Public tier: one route table with the default route to the IGW.
+	out = append(out, routeTable(p, "rt-public", "igw", func(r *ec2v2.RouteParameters) {
+		r.GatewayIDSelector = p.Sel(ResIGW)
+	}, TierPublic, p.AZs)...)
+
+	// NAT gateways in the public subnets.
+	for _, az := range p.NATZones() {
+		out = append(out, Desired{
+			Name: NATEIPName(az),
+			Object: &ec2.EIP{Spec: ec2.EIPSpec{ForProvider: ec2.EIPParameters{
+				Domain: ptr("vpc"),
+			}}},
+		}, Desired{
+			Name: NATName(az),
+			Object: &ec2.NATGateway{Spec: ec2.NATGatewaySpec{ForProvider: ec2.NATGatewayParameters_2{
+				ConnectivityType:     ptr("public"),
+				AllocationIDSelector: p.Sel(NATEIPName(az)),
+				SubnetIDSelector:     p.Sel(SubnetName(TierPublic, az)),
+			}}},
+		})
+	}
+
+	// App tier: a route table per AZ with the default route to that AZ's
+	// NAT gateway (or the single one), so an AZ outage stays in its AZ.
+	nats := p.NATZones()
+	for i, az := range p.AZs {
+		nat := nats[min(i, len(nats)-1)]
+		out = append(out, routeTable(p, resource.Name("rt-app-"+az.Key), "nat", func(r *ec2v2.RouteParameters) {
+			r.NATGatewayIDSelector = p.Sel(NATName(nat))
+		}, TierApp, []AZ{az})...)
+	}
+
+	// Data tier: local routes only.
+	out = append(out, routeTable(p, "rt-data", "", nil, TierData, p.AZs)...)
+	return out
+}
+
+// routeTable composes a route table, its default route (when via is set)
+// and its associations with the tier's subnets in the given AZs.
+func routeTable(p *Plan, name resource.Name, via string, target func(*ec2v2.RouteParameters), tier string, azs []AZ) []Desired {
+	out := []Desired{{
+		Name: name,
+		Object: &ec2.RouteTable{Spec: ec2.RouteTableSpec{ForProvider: ec2.RouteTableParameters_2{
+			VPCIDSelector: p.Sel(ResVPC),
+			Tags:          map[string]*string{"Tier": ptr(tier)},
+		}}},
+	}}
+	if target != nil {
+		rp := ec2v2.RouteParameters{
+			DestinationCidrBlock: ptr("0.0.0.0/0"),
+			RouteTableIDSelector: p.Sel(name),
+		}
+		target(&rp)
+		out = append(out, Desired{
+			Name:   name + resource.Name("-default-"+via),
+			Object: &ec2v2.Route{Spec: ec2v2.RouteSpec{ForProvider: rp}},
+		})
+	}
+	for _, az := range azs {
+		out = append(out, Desired{
+			Name: resource.Name("rta-" + tier + "-" + az.Key),
+			Object: &ec2.RouteTableAssociation{Spec: ec2.RouteTableAssociationSpec{ForProvider: ec2.RouteTableAssociationParameters{
+				RouteTableIDSelector: p.Sel(name),
+				SubnetIDSelector:     p.Sel(SubnetName(tier, az)),
+			}}},
+		})
+	}
+	return out
+}
+
+// Composition-resource names of the flow-log part of the network tier.
+const (
+	ResFlowLogGroup  = resource.Name("flowlogs-log-group")
+	ResFlowLogRole   = resource.Name("flowlogs-role")
+	ResFlowLogPolicy = resource.Name("flowlogs-policy")
+	ResFlowLog       = resource.Name("flowlog")
+)
+
+// FlowLogGroupName is the CloudWatch log group of the VPC flow logs.
+func (p *Plan) FlowLogGroupName() string {
+	return "/aws/vpc/flowlogs/payment-" + p.Spec.EnvironmentSuffix
+}
+
+// flowLogs records ALL VPC traffic to a KMS-encrypted log group kept for the
+// claim's retention, through a role only the VPC flow-logs service of this
+// region can assume and that may only write to that log group.
+func flowLogs(p *Plan) []Desired {
+	group := p.ARN("logs", "log-group:"+p.FlowLogGroupName())
+	return []Desired{
+		LogGroup(p, ResFlowLogGroup, p.FlowLogGroupName(), p.Spec.Network.FlowLogRetentionDays),
+		{
+			Name: ResFlowLogRole,
+			Object: &iam.Role{Spec: iam.RoleSpec{ForProvider: iam.RoleParameters{
+				Description:      ptr("VPC flow logs delivery for payment-" + p.Spec.EnvironmentSuffix),
+				AssumeRolePolicy: p.TrustPolicy("vpc-flow-logs.amazonaws.com", p.ARN("ec2", "vpc-flow-log/*")),
+			}}},
+		},
+		{
+			Name: ResFlowLogPolicy,
+			Object: &iam.RolePolicy{Spec: iam.RolePolicySpec{ForProvider: iam.RolePolicyParameters{
+				RoleSelector: p.Sel(ResFlowLogRole),
+				Policy: Policy(
+					Allow("DeliverFlowLogs", []string{"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"}, group+":*"),
+					Allow("DescribeFlowLogGroup", []string{"logs:DescribeLogGroups"}, p.ARN("logs", "log-group:*")),
+				),
+			}}},
+		},
+		{
+			Name: ResFlowLog,
+			Object: &ec2v2.FlowLog{Spec: ec2v2.FlowLogSpec{ForProvider: ec2v2.FlowLogParameters{
+				VPCIDSelector:          p.Sel(ResVPC),
+				TrafficType:            ptr("ALL"),
+				LogDestinationType:     ptr("cloud-watch-logs"),
+				LogDestinationSelector: p.Sel(ResFlowLogGroup),
+				IAMRoleArnSelector:     p.Sel(ResFlowLogRole),
+				MaxAggregationInterval: ptr(60.0),
+			}}},
+		},
+	}
+}

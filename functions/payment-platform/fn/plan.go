@@ -1,0 +1,165 @@
+package fn
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+
+	"github.com/crossplane/function-sdk-go/resource"
+
+	xpv1 "github.com/crossplane/crossplane-runtime/v2/apis/common/v1"
+
+	"github.com/acme-payments/xpaymentplatform/apis/v1alpha1"
+)
+
+// Labels every composed resource carries. LabelResource is what selectors
+// match on (together with matchControllerRef), so a tier finds another tier's
+// resource by its composition-resource name and nothing else.
+const (
+	LabelResource = "platform.payments.io/resource"
+	LabelSuffix   = "platform.payments.io/environment-suffix"
+	// AnnotationExternalName is Crossplane's external-name annotation.
+	AnnotationExternalName = "crossplane.io/external-name"
+)
+
+// Subnet tiers, in slot order.
+const (
+	TierPublic = "public"
+	TierApp    = "app"
+	TierData   = "data"
+)
+
+// SubnetTiers lists the tiers in the order their slots are carved.
+var SubnetTiers = []string{TierPublic, TierApp, TierData}
+
+// AZ is one availability zone the platform spans.
+type AZ struct {
+	// Name is the AWS zone name, e.g. us-east-2a.
+	Name string
+	// Key is the stable short key used in composition-resource names: a, b,
+	// c by position, whatever the zone is called.
+	Key string
+}
+
+// Plan is everything computed once per request from the defaulted spec and
+// the observed world: names, tags, zones, subnet CIDRs, selectors. Tiers read
+// it and never each other.
+type Plan struct {
+	Spec     *v1alpha1.XPaymentPlatformSpec
+	Observed Observed
+
+	AZs     []AZ
+	Subnets map[string][]netip.Prefix // tier -> CIDR per AZ
+	Tags    map[string]string         // tags every AWS resource gets
+}
+
+// NewPlan computes the plan of a validated, defaulted spec.
+func NewPlan(spec *v1alpha1.XPaymentPlatformSpec, obs Observed) *Plan {
+	p := &Plan{Spec: spec, Observed: obs}
+	p.AZs = zones(spec)
+	p.Subnets = carve(spec.Network, len(p.AZs))
+	p.Tags = map[string]string{
+		"Environment": string(spec.Environment),
+		"Project":     "payment-migration",
+		"Team":        spec.Team,
+		"CostCenter":  spec.CostCenter,
+		"ManagedBy":   "crossplane",
+	}
+	for k, v := range spec.Tags {
+		p.Tags[k] = v
+	}
+	return p
+}
+
+func zones(spec *v1alpha1.XPaymentPlatformSpec) []AZ {
+	out := make([]AZ, spec.Network.AvailabilityZones)
+	for i := range out {
+		key := string(rune('a' + i))
+		name := spec.Region + key
+		if len(spec.Network.AvailabilityZoneNames) == len(out) {
+			name = spec.Network.AvailabilityZoneNames[i]
+		}
+		out[i] = AZ{Name: name, Key: key}
+	}
+	return out
+}
+
+// carve splits the VPC CIDR into 16 equal slots: public subnets take slots
+// 0-2, app 4-6 and data 8-10 (one spare per tier for a fourth AZ, and 12-15
+// for later tiers). The layout depends only on the CIDR, so it never moves.
+func carve(n v1alpha1.NetworkSpec, azs int) map[string][]netip.Prefix {
+	vpc := netip.MustParsePrefix(n.VPCCIDR)
+	base := vpc.Addr().As4()
+	start := uint32(base[0])<<24 | uint32(base[1])<<16 | uint32(base[2])<<8 | uint32(base[3])
+	slotStride := uint32(1) << (32 - vpc.Bits() - v1alpha1.SubnetSlotBits)
+	out := map[string][]netip.Prefix{}
+	for t, tier := range SubnetTiers {
+		for i := 0; i < azs; i++ {
+			slot := uint32(t*4 + i)
+			a := start + slot*slotStride
+			addr := netip.AddrFrom4([4]byte{byte(a >> 24), byte(a >> 16), byte(a >> 8), byte(a)})
+			out[tier] = append(out[tier], netip.PrefixFrom(addr, n.SubnetPrefixLength))
+		}
+	}
+	return out
+}
+
+// Name is the metadata.name of a composed resource: payment-<name>-<suffix>.
+// It is derived from the composition-resource name only, so both are stable.
+func (p *Plan) Name(n resource.Name) string {
+	return fmt.Sprintf("payment-%s-%s", n, p.Spec.EnvironmentSuffix)
+}
+
+// Sel selects the composed resource of this XR with the given
+// composition-resource name.
+func (p *Plan) Sel(n resource.Name) *xpv1.Selector {
+	t := true
+	return &xpv1.Selector{MatchControllerRef: &t, MatchLabels: map[string]string{LabelResource: string(n)}}
+}
+
+// Region of every regional resource.
+func (p *Plan) Region() string { return p.Spec.Region }
+
+// Partition is the AWS partition of the region.
+func (p *Plan) Partition() string {
+	switch {
+	case strings.HasPrefix(p.Spec.Region, "cn-"):
+		return "aws-cn"
+	case strings.HasPrefix(p.Spec.Region, "us-gov-"):
+		return "aws-us-gov"
+	default:
+		return "aws"
+	}
+}
+
+// AccountID is the AWS account, read from any observed ARN; "*" until one is
+// observed (ARNs in policies then match the resource in any account, still
+// naming the resource).
+func (p *Plan) AccountID() string {
+	if id := p.Observed.AccountID(); id != "" {
+		return id
+	}
+	return "*"
+}
+
+// ARN builds an ARN in this platform's partition, region and account.
+func (p *Plan) ARN(service, res string) string {
+	return fmt.Sprintf("arn:%s:%s:%s:%s:%s", p.Partition(), service, p.Region(), p.AccountID(), res)
+}
+
+// Desired is one typed managed resource a tier wants, before assembly.
+type Desired struct {
+	// Name is the composition-resource name: stable, part of the API.
+	Name resource.Name
+	// Object is the typed provider-aws managed resource with its
+	// forProvider filled in; name, labels, tags, region and providerConfig
+	// are set by assembly.
+	Object Managed
+	// ExternalName, when set, pins the AWS name of the resource.
+	ExternalName string
+	// Stateful resources hold data or keys: once observed they are kept
+	// whatever the spec says.
+	Stateful bool
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -1,0 +1,66 @@
+package fn
+
+import (
+	"encoding/json"
+)
+
+// PolicyDocument is an IAM (or KMS key) policy, generated from typed values
+// so that every policy the platform writes is valid JSON with a stable
+// field order.
+type PolicyDocument struct {
+	Version   string      `json:"Version"`
+	Statement []Statement `json:"Statement"`
+}
+
+// Statement is one policy statement.
+type Statement struct {
+	Sid       string                       `json:"Sid,omitempty"`
+	Effect    string                       `json:"Effect"`
+	Principal *Principal                   `json:"Principal,omitempty"`
+	Action    []string                     `json:"Action"`
+	Resource  []string                     `json:"Resource,omitempty"`
+	Condition map[string]map[string]string `json:"Condition,omitempty"`
+}
+
+// Principal names who a resource or trust policy applies to.
+type Principal struct {
+	AWS     []string `json:"AWS,omitempty"`
+	Service []string `json:"Service,omitempty"`
+}
+
+// Allow is an Allow statement.
+func Allow(sid string, actions []string, resources ...string) Statement {
+	return Statement{Sid: sid, Effect: "Allow", Action: actions, Resource: resources}
+}
+
+// Policy renders statements as a policy document.
+func Policy(st ...Statement) *string {
+	b, err := json.Marshal(PolicyDocument{Version: "2012-10-17", Statement: st})
+	if err != nil {
+		// Only plain strings and maps are marshalled; this cannot fail.
+		return ptr("")
+	}
+	return ptr(string(b))
+}
+
+// TrustPolicy lets an AWS service assume a role, limited to this account
+// when it is known and to the given source ARN pattern.
+func (p *Plan) TrustPolicy(service, sourceArn string) *string {
+	st := Statement{
+		Sid:       "AssumeRole",
+		Effect:    "Allow",
+		Principal: &Principal{Service: []string{service}},
+		Action:    []string{"sts:AssumeRole"},
+		Condition: map[string]map[string]string{},
+	}
+	if sourceArn != "" {
+		st.Condition["ArnLike"] = map[string]string{"aws:SourceArn": sourceArn}
+	}
+	if a := p.Observed.AccountID(); a != "" {
+		st.Condition["StringEquals"] = map[string]string{"aws:SourceAccount": a}
+	}
+	if len(st.Condition) == 0 {
+		st.Condition = nil
+	}
+	return Policy(st)
+}

@@ -1,0 +1,105 @@
+package fn
+
+import (
+	"github.com/crossplane/function-sdk-go/resource"
+
+	ec2 "github.com/upbound/provider-aws/v2/apis/cluster/ec2/v1beta1"
+)
+
+// Security groups every tier uses, by composition-resource name.
+const (
+	ResSGALB      = resource.Name("sg-alb")
+	ResSGApp      = resource.Name("sg-app")
+	ResSGDatabase = resource.Name("sg-database")
+	ResSGDMS      = resource.Name("sg-dms")
+)
+
+// PostgresPort is the port Aurora PostgreSQL and the source database listen on.
+const PostgresPort = 5432
+
+// Rule is one least-privilege security group rule: traffic of Protocol on
+// Port into (Ingress) or out of Group, from or to either another platform
+// security group (Peer) or a CIDR.
+type Rule struct {
+	Name        resource.Name
+	Group       resource.Name
+	Ingress     bool
+	Port        int
+	Peer        resource.Name
+	CIDR        string
+	Description string
+}
+
+// security composes the four security groups — ALB, app (the Lambdas), database
+// and DMS — and the rules between them. Only the ALB accepts traffic from
+// the internet, and only on 80 (redirected) and 443. Groups are created
+// without rules (the provider removes AWS's default allow-all egress), so
+// everything not listed here is denied.
+func security(p *Plan, extra ...Rule) []Desired {
+	groups := []struct {
+		name resource.Name
+		desc string
+	}{
+		{ResSGALB, "payment API load balancer: HTTPS from the internet"},
+		{ResSGApp, "payment API and migration Lambdas"},
+		{ResSGDatabase, "Aurora PostgreSQL: 5432 from the app and DMS only"},
+		{ResSGDMS, "DMS replication instance: to the source and Aurora only"},
+	}
+	var out []Desired
+	for _, g := range groups {
+		out = append(out, Desired{
+			Name: g.name,
+			Object: &ec2.SecurityGroup{Spec: ec2.SecurityGroupSpec{ForProvider: ec2.SecurityGroupParameters_2{
+				Name:                ptr(p.Name(g.name)),
+				Description:         ptr(g.desc),
+				VPCIDSelector:       p.Sel(ResVPC),
+				RevokeRulesOnDelete: ptr(true),
+			}}},
+		})
+	}
+	rules := append([]Rule{
+		{Name: "sgr-alb-in-https", Group: ResSGALB, Ingress: true, Port: 443, CIDR: "0.0.0.0/0", Description: "HTTPS from clients"},
+		{Name: "sgr-alb-in-http", Group: ResSGALB, Ingress: true, Port: 80, CIDR: "0.0.0.0/0", Description: "HTTP from clients, redirected to HTTPS"},
+		{Name: "sgr-app-out-db", Group: ResSGApp, Port: PostgresPort, Peer: ResSGDatabase, Description: "PostgreSQL to Aurora"},
+		{Name: "sgr-app-out-https", Group: ResSGApp, Port: 443, CIDR: "0.0.0.0/0", Description: "HTTPS to AWS APIs through the NAT gateways"},
+		{Name: "sgr-db-in-app", Group: ResSGDatabase, Ingress: true, Port: PostgresPort, Peer: ResSGApp, Description: "PostgreSQL from the app tier"},
+		{Name: "sgr-db-in-dms", Group: ResSGDatabase, Ingress: true, Port: PostgresPort, Peer: ResSGDMS, Description: "PostgreSQL from DMS"},
+		{Name: "sgr-dms-out-db", Group: ResSGDMS, Port: PostgresPort, Peer: ResSGDatabase, Description: "PostgreSQL to Aurora"},
+	}, extra...)
+	for _, r := range rules {
+		out = append(out, r.desired(p))
+	}
+	return out
+}
+
+func (r Rule) desired(p *Plan) Desired {
+	var peer, cidr = p.Sel(r.Peer), ptr(r.CIDR)
+	if r.Peer == "" {
+		peer = nil
+	} else {
+		cidr = nil
+	}
+	port := ptr(float64(r.Port))
+	if r.Ingress {
+		return Desired{Name: r.Name, Object: &ec2.SecurityGroupIngressRule{Spec: ec2.SecurityGroupIngressRuleSpec{
+			ForProvider: ec2.SecurityGroupIngressRuleParameters{
+				SecurityGroupIDSelector:           p.Sel(r.Group),
+				IPProtocol:                        ptr("tcp"),
+				FromPort:                          port,
+				ToPort:                            port,
+				CidrIPv4:                          cidr,
+				ReferencedSecurityGroupIDSelector: peer,
+				Description:                       ptr(r.Description),
+			}}}}
+	}
+	return Desired{Name: r.Name, Object: &ec2.SecurityGroupEgressRule{Spec: ec2.SecurityGroupEgressRuleSpec{
+		ForProvider: ec2.SecurityGroupEgressRuleParameters{
+			SecurityGroupIDSelector:           p.Sel(r.Group),
+			IPProtocol:                        ptr("tcp"),
+			FromPort:                          port,
+			ToPort:                            port,
+			CidrIPv4:                          cidr,
+			ReferencedSecurityGroupIDSelector: peer,
+			Description:                       ptr(r.Description),
+		}}}}
+}
