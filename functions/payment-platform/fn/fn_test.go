@@ -1,0 +1,539 @@
+package fn
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"github.com/crossplane/function-sdk-go/resource"
+	"github.com/google/go-cmp/cmp"
+	"google.golang.org/protobuf/testing/protocmp"
+	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/structpb"
+	"sigs.k8s.io/yaml"
+)
+
+// xr builds an observed XR from a YAML spec.
+func xr(t testing.TB, spec string) *fnv1.Resource {
+	t.Helper()
+	m := map[string]any{}
+	if err := yaml.Unmarshal([]byte(spec), &m); err != nil {
+		t.Fatal(err)
+	}
+	s, err := structpb.NewStruct(map[string]any{
+		"apiVersion": "platform.payments.io/v1alpha1",
+		"kind":       "XPaymentPlatform",
+		"metadata":   map[string]any{"name": "payments"},
+		"spec":       m,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &fnv1.Resource{Resource: s}
+}
+
+func newRequest(t testing.TB, spec string, observed map[string]*fnv1.Resource) *fnv1.RunFunctionRequest {
+	t.Helper()
+	return &fnv1.RunFunctionRequest{
+		Meta:     &fnv1.RequestMeta{Tag: "t"},
+		Observed: &fnv1.State{Composite: xr(t, spec), Resources: observed},
+	}
+}
+
+func run(t testing.TB, req *fnv1.RunFunctionRequest) *fnv1.RunFunctionResponse {
+	t.Helper()
+	rsp, err := (&Function{}).RunFunction(context.Background(), req)
+	if err != nil {
+		t.Fatalf("RunFunction returned a Go error: %v", err)
+	}
+	return rsp
+}
+
+// desired returns a desired composed resource as a map, or fails.
+func desired(t testing.TB, rsp *fnv1.RunFunctionResponse, name string) map[string]any {
+	t.Helper()
+	r, ok := rsp.GetDesired().GetResources()[name]
+	if !ok {
+		t.Fatalf("no desired resource %q; have %v", name, names(rsp))
+	}
+	return r.GetResource().AsMap()
+}
+
+func names(rsp *fnv1.RunFunctionResponse) []string {
+	var out []string
+	for n := range rsp.GetDesired().GetResources() {
+		out = append(out, n)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func get(m map[string]any, path string) any {
+	var cur any = m
+	for _, p := range strings.Split(path, ".") {
+		mm, ok := cur.(map[string]any)
+		if !ok {
+			return nil
+		}
+		cur = mm[p]
+	}
+	return cur
+}
+
+// label is the resource label a selector at path matches.
+func label(m map[string]any, path string) any {
+	l, _ := get(m, path+".matchLabels").(map[string]any)
+	return l[LabelResource]
+}
+
+func fatal(rsp *fnv1.RunFunctionResponse) string {
+	for _, r := range rsp.GetResults() {
+		if r.GetSeverity() == fnv1.Severity_SEVERITY_FATAL {
+			return r.GetMessage()
+		}
+	}
+	return ""
+}
+
+// TestBadInput: every invalid spec gives exactly one Fatal result naming the
+// field and what is allowed, and no desired resources.
+func TestBadInput(t *testing.T) {
+	cases := map[string]struct {
+		spec string
+		want []string
+	}{
+		"EmptySuffix": {
+			spec: `environmentSuffix: ""`,
+			want: []string{"spec.environmentSuffix: Required value"},
+		},
+		"SuffixNotADNSLabel": {
+			spec: `environmentSuffix: Prod_1`,
+			want: []string{`spec.environmentSuffix: Invalid value: "Prod_1"`, "lower-case letters, digits or '-'"},
+		},
+		"CIDRTooSmallForSubnets": {
+			spec: "environmentSuffix: t\nnetwork: {vpcCidr: 10.0.0.0/26}",
+			want: []string{`spec.network.vpcCidr: Invalid value: "10.0.0.0/26"`, "/16 to /24"},
+		},
+		"SubnetsDoNotFit": {
+			spec: "environmentSuffix: t\nnetwork: {vpcCidr: 10.0.0.0/20, subnetPrefixLength: 22}",
+			want: []string{"spec.network.subnetPrefixLength: Invalid value: 22", "between /24 and /28"},
+		},
+		"CIDRNotIPv4": {
+			spec: "environmentSuffix: t\nnetwork: {vpcCidr: 'fd00::/48'}",
+			want: []string{`spec.network.vpcCidr: Invalid value: "fd00::/48"`, "IPv4 CIDR"},
+		},
+		"CIDRHostBits": {
+			spec: "environmentSuffix: t\nnetwork: {vpcCidr: 10.0.1.0/16}",
+			want: []string{"spec.network.vpcCidr", "did you mean 10.0.0.0/16?"},
+		},
+		"UnknownAZCount": {
+			spec: "environmentSuffix: t\nnetwork: {availabilityZones: 4}",
+			want: []string{"spec.network.availabilityZones: Unsupported value: 4", `"2", "3"`},
+		},
+		"AZNamesDoNotMatchCount": {
+			spec: "environmentSuffix: t\nnetwork: {availabilityZones: 3, availabilityZoneNames: [us-east-2a, us-east-2b]}",
+			want: []string{"spec.network.availabilityZoneNames", "exactly spec.network.availabilityZones (3)"},
+		},
+		"AZOfAnotherRegion": {
+			spec: "environmentSuffix: t\nnetwork: {availabilityZones: 2, availabilityZoneNames: [us-east-2a, eu-west-1b]}",
+			want: []string{`spec.network.availabilityZoneNames[1]: Invalid value: "eu-west-1b"`, "zone of region us-east-2"},
+		},
+		"MalformedTagKey": {
+			spec: "environmentSuffix: t\ntags: {'aws:owner': me}",
+			want: []string{"spec.tags[aws:owner]: Forbidden", "may not start with aws:"},
+		},
+		"MalformedTagValue": {
+			spec: "environmentSuffix: t\ntags: {Owner: 'a<b>'}",
+			want: []string{`spec.tags[Owner]: Invalid value: "a<b>"`},
+		},
+		"ReservedTag": {
+			spec: "environmentSuffix: t\ntags: {ManagedBy: me}",
+			want: []string{"spec.tags[ManagedBy]: Forbidden", "set by the platform"},
+		},
+		"ProdSingleNAT": {
+			spec: "environmentSuffix: t\nenvironment: prod\nnetwork: {natMode: Single}",
+			want: []string{`spec.network.natMode: Invalid value: "Single"`, "prod needs PerAZ"},
+		},
+		"ProdShortRetention": {
+			spec: "environmentSuffix: t\nenvironment: prod\nnetwork: {flowLogRetentionDays: 90}",
+			want: []string{"spec.network.flowLogRetentionDays: Invalid value: 90", "PCI DSS"},
+		},
+		"RetentionNotACloudWatchValue": {
+			spec: "environmentSuffix: t\nnetwork: {flowLogRetentionDays: 100}",
+			want: []string{"spec.network.flowLogRetentionDays: Unsupported value: 100"},
+		},
+		"UnknownEnvironment": {
+			spec: "environmentSuffix: t\nenvironment: qa",
+			want: []string{`spec.environment: Unsupported value: "qa"`, `"dev", "staging", "prod"`},
+		},
+		"UnknownField": {
+			spec: "environmentSuffix: t\nnetwork: {vpcCidrr: 10.0.0.0/16}",
+			want: []string{`spec.network.vpcCidrr: Unsupported value: "vpcCidrr"`, `"vpcCidr"`},
+		},
+		"WrongType": {
+			spec: "environmentSuffix: t\nnetwork: {availabilityZones: three}",
+			want: []string{"spec.network.availabilityZones: Invalid value: \"string\": must be of type integer"},
+		},
+		"BadRegion": {
+			spec: "environmentSuffix: t\nregion: mars-1",
+			want: []string{`spec.region: Invalid value: "mars-1"`},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			rsp := run(t, newRequest(t, tc.spec, nil))
+			if n := len(rsp.GetResults()); n != 1 {
+				t.Fatalf("want exactly one result, got %d: %v", n, rsp.GetResults())
+			}
+			msg := fatal(rsp)
+			if msg == "" {
+				t.Fatalf("want a Fatal result, got %v", rsp.GetResults())
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("Fatal message lacks %q:\n%s", w, msg)
+				}
+			}
+			if len(rsp.GetDesired().GetResources()) != 0 {
+				t.Errorf("an invalid spec composed %d resources", len(rsp.GetDesired().GetResources()))
+			}
+		})
+	}
+}
+
+// TestFatalResponse pins the whole response of an invalid spec, in the
+// function template's protocmp style.
+func TestFatalResponse(t *testing.T) {
+	rsp := run(t, newRequest(t, `environmentSuffix: ""`, nil))
+	want := &fnv1.RunFunctionResponse{
+		Meta: &fnv1.ResponseMeta{Tag: "t", Ttl: durationpb.New(60e9)},
+		Results: []*fnv1.Result{{
+			Severity: fnv1.Severity_SEVERITY_FATAL,
+			Message: "invalid XPaymentPlatform payments: spec.environmentSuffix: Required value: a DNS label of 1-20 characters, " +
+				"e.g. prod1; every AWS name is payment-<thing>-<environmentSuffix>",
+			Target: fnv1.Target_TARGET_COMPOSITE.Enum(),
+		}},
+	}
+	if diff := cmp.Diff(want, rsp, protocmp.Transform()); diff != "" {
+		t.Errorf("-want +got:\n%s", diff)
+	}
+}
+
+// TestDefaults: a claim with only a suffix composes a dev platform with the
+// documented defaults.
+func TestDefaults(t *testing.T) {
+	rsp := run(t, newRequest(t, "environmentSuffix: dev1", nil))
+	if msg := fatal(rsp); msg != "" {
+		t.Fatal(msg)
+	}
+	vpc := desired(t, rsp, "vpc")
+	for path, want := range map[string]any{
+		"metadata.name":                       "payment-vpc-dev1",
+		"spec.forProvider.cidrBlock":          "10.0.0.0/16",
+		"spec.forProvider.region":             "us-east-2",
+		"spec.forProvider.enableDnsSupport":   true,
+		"spec.forProvider.enableDnsHostnames": true,
+		"spec.providerConfigRef.name":         "default",
+		"spec.forProvider.tags.Environment":   "dev",
+		"spec.forProvider.tags.Project":       "payment-migration",
+		"spec.forProvider.tags.Team":          "payments",
+		"spec.forProvider.tags.CostCenter":    "payments-migration",
+		"spec.forProvider.tags.ManagedBy":     "crossplane",
+		"spec.forProvider.tags.Name":          "payment-vpc-dev1",
+	} {
+		if got := get(vpc, path); got != want {
+			t.Errorf("vpc %s = %v, want %v", path, got, want)
+		}
+	}
+	if _, ok := vpc["status"]; ok {
+		t.Error("desired resources must not carry a status")
+	}
+	// dev defaults to a single NAT gateway; every app route table uses it.
+	for _, n := range []string{"nat-b", "nat-c", "nat-eip-b"} {
+		if _, ok := rsp.GetDesired().GetResources()[n]; ok {
+			t.Errorf("dev composed %s; want a single NAT gateway", n)
+		}
+	}
+	for _, az := range []string{"a", "b", "c"} {
+		r := desired(t, rsp, "rt-app-"+az+"-default-nat")
+		if got := label(r, "spec.forProvider.natGatewayIdSelector"); got != "nat-a" {
+			t.Errorf("rt-app-%s routes through %v, want nat-a", az, got)
+		}
+	}
+	// Subnets carved deterministically: public 0-2, app 4-6, data 8-10 of 16 /20 slots.
+	for n, cidr := range map[string]string{
+		"subnet-public-a": "10.0.0.0/20", "subnet-public-c": "10.0.32.0/20",
+		"subnet-app-a": "10.0.64.0/20", "subnet-app-b": "10.0.80.0/20",
+		"subnet-data-a": "10.0.128.0/20", "subnet-data-c": "10.0.160.0/20",
+	} {
+		if got := get(desired(t, rsp, n), "spec.forProvider.cidrBlock"); got != cidr {
+			t.Errorf("%s cidr = %v, want %s", n, got, cidr)
+		}
+	}
+	if got := get(desired(t, rsp, "flowlogs-log-group"), "spec.forProvider.retentionInDays"); got != 365.0 {
+		t.Errorf("flow log retention = %v, want 365", got)
+	}
+}
+
+// TestProdAndNATModes: prod and staging get one NAT gateway per AZ and each
+// AZ's app subnets route through their own; Single is allowed outside prod.
+func TestProdAndNATModes(t *testing.T) {
+	cases := map[string]struct {
+		spec     string
+		wantNATs []string
+		routeB   string
+	}{
+		"Prod":          {spec: "environmentSuffix: p\nenvironment: prod", wantNATs: []string{"nat-a", "nat-b", "nat-c"}, routeB: "nat-b"},
+		"StagingSingle": {spec: "environmentSuffix: s\nenvironment: staging\nnetwork: {natMode: Single}", wantNATs: []string{"nat-a"}, routeB: "nat-a"},
+		"DevPerAZTwoAZ": {spec: "environmentSuffix: d\nnetwork: {natMode: PerAZ, availabilityZones: 2}", wantNATs: []string{"nat-a", "nat-b"}, routeB: "nat-b"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			rsp := run(t, newRequest(t, tc.spec, nil))
+			if msg := fatal(rsp); msg != "" {
+				t.Fatal(msg)
+			}
+			var nats []string
+			for _, n := range names(rsp) {
+				if strings.HasPrefix(n, "nat-") && !strings.HasPrefix(n, "nat-eip-") {
+					nats = append(nats, n)
+				}
+			}
+			if diff := cmp.Diff(tc.wantNATs, nats); diff != "" {
+				t.Errorf("NAT gateways -want +got:\n%s", diff)
+			}
+			r := desired(t, rsp, "rt-app-b-default-nat")
+			if got := label(r, "spec.forProvider.natGatewayIdSelector"); got != tc.routeB {
+				t.Errorf("AZ b routes through %v, want %s", got, tc.routeB)
+			}
+		})
+	}
+}
+
+// TestSecurityGroupsLeastPrivilege: only the ALB accepts 0.0.0.0/0, and only
+// on 80 and 443; the database accepts 5432 only from the app and DMS groups.
+func TestSecurityGroupsLeastPrivilege(t *testing.T) {
+	rsp := run(t, newRequest(t, "environmentSuffix: t", nil))
+	for _, n := range names(rsp) {
+		r := desired(t, rsp, n)
+		if r["kind"] != "SecurityGroupIngressRule" {
+			continue
+		}
+		fp := get(r, "spec.forProvider").(map[string]any)
+		group := get(fp, "securityGroupIdSelector.matchLabels").(map[string]any)["platform.payments.io/resource"]
+		if fp["cidrIpv4"] == "0.0.0.0/0" && (group != "sg-alb" || (fp["fromPort"] != 443.0 && fp["fromPort"] != 80.0)) {
+			t.Errorf("%s opens %v port %v to the internet", n, group, fp["fromPort"])
+		}
+		if group == "sg-database" {
+			peer, _ := get(fp, "referencedSecurityGroupIdSelector.matchLabels").(map[string]any)
+			if fp["fromPort"] != 5432.0 || (peer["platform.payments.io/resource"] != "sg-app" && peer["platform.payments.io/resource"] != "sg-dms") {
+				t.Errorf("%s lets %v into the database on %v", n, peer, fp["fromPort"])
+			}
+		}
+	}
+}
+
+// observedReady makes every desired resource of rsp observed, Ready and
+// Synced, with IDs and ARNs.
+func observedReady(t testing.TB, rsp *fnv1.RunFunctionResponse) map[string]*fnv1.Resource {
+	t.Helper()
+	out := map[string]*fnv1.Resource{}
+	for name, r := range rsp.GetDesired().GetResources() {
+		m := r.GetResource().AsMap()
+		m["status"] = map[string]any{
+			"atProvider": map[string]any{
+				"id":       name + "-id",
+				"arn":      fmt.Sprintf("arn:aws:svc:us-east-2:123456789012:%s", name),
+				"publicIp": "3.3.3.3",
+			},
+			"conditions": []any{
+				map[string]any{"type": "Ready", "status": "True", "reason": "Available"},
+				map[string]any{"type": "Synced", "status": "True", "reason": "ReconcileSuccess"},
+			},
+		}
+		s, err := structpb.NewStruct(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[name] = &fnv1.Resource{Resource: s}
+	}
+	return out
+}
+
+// TestReadiness: nothing observed → every resource not ready; everything
+// observed Ready and Synced → ready, phase Ready and the IDs in the status;
+// one resource not Synced → not ready and named.
+func TestReadiness(t *testing.T) {
+	spec := "environmentSuffix: p\nenvironment: prod"
+	first := run(t, newRequest(t, spec, nil))
+	for n, r := range first.GetDesired().GetResources() {
+		if r.GetReady() != fnv1.Ready_READY_FALSE {
+			t.Errorf("%s: unobserved resource marked %v", n, r.GetReady())
+		}
+	}
+	if got := get(first.GetDesired().GetComposite().GetResource().AsMap(), "status.phase"); got != "Provisioning" {
+		t.Errorf("phase = %v, want Provisioning", got)
+	}
+
+	obs := observedReady(t, first)
+	ready := run(t, newRequest(t, spec, obs))
+	for n, r := range ready.GetDesired().GetResources() {
+		if r.GetReady() != fnv1.Ready_READY_TRUE {
+			t.Errorf("%s: observed Ready+Synced resource marked %v", n, r.GetReady())
+		}
+	}
+	st := get(ready.GetDesired().GetComposite().GetResource().AsMap(), "status").(map[string]any)
+	if st["phase"] != "Ready" || st["vpcId"] != "vpc-id" || st["kmsKeyArn"] != "arn:aws:svc:us-east-2:123456789012:kms-key" {
+		t.Errorf("status = %v", st)
+	}
+	if got := get(st, "subnets.data"); !cmp.Equal(got, []any{"subnet-data-a-id", "subnet-data-b-id", "subnet-data-c-id"}) {
+		t.Errorf("data subnets = %v", got)
+	}
+	if got := get(st, "securityGroups.database"); got != "sg-database-id" {
+		t.Errorf("database SG = %v", got)
+	}
+	cond := findCondition(ready, ConditionResources)
+	if cond.GetStatus() != fnv1.Status_STATUS_CONDITION_TRUE {
+		t.Errorf("%s = %v", ConditionResources, cond)
+	}
+	// The account is now known: the KMS key gets its policy.
+	if pol, _ := get(desired(t, ready, "kms-key"), "spec.forProvider.policy").(string); !strings.Contains(pol, "arn:aws:iam::123456789012:root") {
+		t.Errorf("kms key policy = %q", pol)
+	}
+
+	// One resource out of sync: not ready, and named.
+	obs["subnet-app-b"].GetResource().GetFields()["status"].GetStructValue().GetFields()["conditions"].GetListValue().GetValues()[1].
+		GetStructValue().GetFields()["status"] = structpb.NewStringValue("False")
+	stuck := run(t, newRequest(t, spec, obs))
+	if got := stuck.GetDesired().GetResources()["subnet-app-b"].GetReady(); got != fnv1.Ready_READY_FALSE {
+		t.Errorf("unsynced subnet marked %v", got)
+	}
+	if c := findCondition(stuck, ConditionResources); c.GetStatus() != fnv1.Status_STATUS_CONDITION_FALSE || !strings.Contains(c.GetMessage(), "subnet-app-b") {
+		t.Errorf("%s = %v, want False naming subnet-app-b", ConditionResources, c)
+	}
+}
+
+func findCondition(rsp *fnv1.RunFunctionResponse, typ string) *fnv1.Condition {
+	for _, c := range rsp.GetConditions() {
+		if c.GetType() == typ {
+			return c
+		}
+	}
+	return nil
+}
+
+// TestKeepsObservedResources: a spec edit that stops producing live
+// resources (PerAZ → Single, fewer AZs) keeps them with a Warning; the
+// allow-removal annotation lets non-stateful ones go; stateful ones never.
+func TestKeepsObservedResources(t *testing.T) {
+	perAZ := run(t, newRequest(t, "environmentSuffix: s\nenvironment: staging", nil))
+	obs := observedReady(t, perAZ)
+
+	single := run(t, newRequest(t, "environmentSuffix: s\nenvironment: staging\nnetwork: {natMode: Single}", obs))
+	for _, n := range []string{"nat-b", "nat-c", "nat-eip-b", "nat-eip-c"} {
+		r := desired(t, single, n)
+		if get(r, "metadata.name") != "payment-"+n+"-s" || get(r, "spec.forProvider") == nil {
+			t.Errorf("kept %s lost its identity or spec: %v", n, r)
+		}
+	}
+	var warned bool
+	for _, r := range single.GetResults() {
+		if r.GetSeverity() == fnv1.Severity_SEVERITY_WARNING && strings.Contains(r.GetMessage(), "nat-b") {
+			warned = true
+		}
+	}
+	if !warned {
+		t.Errorf("no Warning naming the kept resources: %v", single.GetResults())
+	}
+	if c := findCondition(single, ConditionProtected); c.GetStatus() != fnv1.Status_STATUS_CONDITION_TRUE {
+		t.Errorf("%s = %v", ConditionProtected, c)
+	}
+
+	// The user asks for nat-b and nat-eip-b to go (and, wrongly, the key).
+	req := newRequest(t, "environmentSuffix: s\nenvironment: staging\nnetwork: {natMode: Single}", obs)
+	req.GetObserved().GetComposite().GetResource().GetFields()["metadata"].GetStructValue().GetFields()["annotations"] =
+		structpb.NewStructValue(&structpb.Struct{Fields: map[string]*structpb.Value{AnnotationRemove: structpb.NewStringValue("nat-b, nat-eip-b,kms-key")}})
+	delete(obs, "kms-key")
+	obs["kms-key"] = observedReady(t, perAZ)["kms-key"]
+	// Simulate a spec that no longer produces the key at all.
+	saved := tiers
+	tiers = []func(*Plan) []Desired{network, flowLogs}
+	defer func() { tiers = saved }()
+	allowed := run(t, req)
+	got := names(allowed)
+	for _, n := range []string{"nat-b", "nat-eip-b"} {
+		if slices.Contains(got, n) {
+			t.Errorf("%s kept although the user allowed its removal", n)
+		}
+	}
+	for _, n := range []string{"nat-c", "nat-eip-c", "kms-key"} {
+		if !slices.Contains(got, n) {
+			t.Errorf("%s dropped; want kept", n)
+		}
+	}
+}
+
+// TestStableNames pins every composition-resource name and metadata.name of
+// the prod claim: a rename is a breaking change and must be deliberate.
+func TestStableNames(t *testing.T) {
+	rsp := run(t, newRequest(t, "environmentSuffix: prod\nenvironment: prod", nil))
+	want := []string{
+		"flowlog", "flowlogs-log-group", "flowlogs-policy", "flowlogs-role", "igw", "kms-alias", "kms-key",
+		"nat-a", "nat-b", "nat-c", "nat-eip-a", "nat-eip-b", "nat-eip-c",
+		"rt-app-a", "rt-app-a-default-nat", "rt-app-b", "rt-app-b-default-nat", "rt-app-c", "rt-app-c-default-nat",
+		"rt-data", "rt-public", "rt-public-default-igw",
+		"rta-app-a", "rta-app-b", "rta-app-c", "rta-data-a", "rta-data-b", "rta-data-c", "rta-public-a", "rta-public-b", "rta-public-c",
+		"sg-alb", "sg-app", "sg-database", "sg-dms",
+		"sgr-alb-in-http", "sgr-alb-in-https", "sgr-app-out-db", "sgr-app-out-https", "sgr-db-in-app", "sgr-db-in-dms", "sgr-dms-out-db",
+		"subnet-app-a", "subnet-app-b", "subnet-app-c", "subnet-data-a", "subnet-data-b", "subnet-data-c",
+		"subnet-public-a", "subnet-public-b", "subnet-public-c", "vpc",
+	}
+	if diff := cmp.Diff(want, names(rsp)); diff != "" {
+		t.Errorf("composition-resource names changed (-want +got):\n%s", diff)
+	}
+	for _, n := range want {
+		if got := get(desired(t, rsp, n), "metadata.name"); got != "payment-"+n+"-prod" {
+			t.Errorf("%s metadata.name = %v", n, got)
+		}
+	}
+	ext := map[string]string{"kms-alias": "alias/payment-prod", "flowlogs-log-group": "/aws/vpc/flowlogs/payment-prod"}
+	for n, want := range ext {
+		if got, _ := get(desired(t, rsp, n), "metadata.annotations").(map[string]any); got[AnnotationExternalName] != want {
+			t.Errorf("%s external name = %v, want %s", n, got, want)
+		}
+	}
+}
+
+// TestDeterministic: the same request gives the same response.
+func TestDeterministic(t *testing.T) {
+	req := newRequest(t, "environmentSuffix: prod\nenvironment: prod\ntags: {A: a, B: b, C: c}", nil)
+	first := run(t, req)
+	for i := 0; i < 20; i++ {
+		if diff := cmp.Diff(first, run(t, req), protocmp.Transform()); diff != "" {
+			t.Fatalf("run %d differs:\n%s", i, diff)
+		}
+	}
+}
+
+// BenchmarkRunFunction measures RunFunction on the prod claim, first
+// reconcile (nothing observed) and steady state (everything Ready).
+func BenchmarkRunFunction(b *testing.B) {
+	spec := "environmentSuffix: prod\nenvironment: prod\nnetwork: {vpcCidr: 10.20.0.0/16}"
+	first := newRequest(b, spec, nil)
+	steady := newRequest(b, spec, observedReady(b, run(b, first)))
+	for name, req := range map[string]*fnv1.RunFunctionRequest{"FirstReconcile": first, "SteadyState": steady} {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := (&Function{}).RunFunction(context.Background(), req); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+var _ = resource.ReadyTrue
