@@ -29,7 +29,7 @@ test-go: $(BIN)/crossplane
 # --- generation -------------------------------------------------------------
 generate: $(BIN)/controller-gen ## Regenerate the XRD from apis/v1alpha1.
 	@rm -rf .cache/crd && mkdir -p .cache/crd
-	$(BIN)/controller-gen crd paths=./apis/v1alpha1/... output:crd:dir=.cache/crd
+	$(BIN)/controller-gen crd:allowDangerousTypes=true paths=./apis/v1alpha1/... output:crd:dir=.cache/crd
 	$(GO) run ./hack/xrdgen -crd .cache/crd/platform.payments.io_xpaymentplatforms.yaml -out apis/xpaymentplatforms/definition.yaml
 
 check-generate: generate ## Fail if the XRD differs from what the Go types generate.

@@ -29,6 +29,10 @@ func (s *XPaymentPlatformSpec) Default() {
 	setDefault(&s.CostCenter, DefaultCostCenter)
 	setDefault(&s.ProviderConfigName, DefaultProviderConfigName)
 	s.Network.defaultFor(s.Environment)
+	s.Database.defaultFor(s.Environment)
+	if s.Migration != nil {
+		s.Migration.defaultFor(s.Environment)
+	}
 }
 
 func (n *NetworkSpec) defaultFor(env Environment) {

@@ -43,6 +43,7 @@ const (
 // +kubebuilder:validation:XValidation:rule="self.environment != 'prod' || !has(self.network) || !has(self.network.flowLogRetentionDays) || self.network.flowLogRetentionDays >= 365",message="spec.network.flowLogRetentionDays: prod keeps flow logs at least 365 days (PCI DSS 10.5.1)"
 // +kubebuilder:validation:XValidation:rule="self.environmentSuffix == oldSelf.environmentSuffix",message="spec.environmentSuffix is immutable: every AWS name is derived from it"
 // +kubebuilder:validation:XValidation:rule="self.region == oldSelf.region",message="spec.region is immutable: moving a platform to another region means a new platform"
+// +kubebuilder:validation:XValidation:rule="!has(self.database) || !has(self.database.instances) || !has(self.network) || !has(self.network.availabilityZones) || self.database.instances <= self.network.availabilityZones",message="spec.database.instances: at most one instance per availability zone (spec.network.availabilityZones)"
 type XPaymentPlatformSpec struct {
 	// EnvironmentSuffix makes every AWS name unique: resources are named
 	// payment-<thing>-<environmentSuffix>. A DNS label of 1 to 20 lower-case
@@ -106,6 +107,17 @@ type XPaymentPlatformSpec struct {
 	// +kubebuilder:default={}
 	// +optional
 	Network NetworkSpec `json:"network,omitempty"`
+
+	// Database is the Aurora PostgreSQL Serverless v2 cluster the payment
+	// system moves to.
+	// +kubebuilder:default={}
+	// +optional
+	Database DatabaseSpec `json:"database,omitempty"`
+
+	// Migration replicates the on-prem PostgreSQL database into Aurora with
+	// DMS (full load, then change data capture) until cutover.
+	// +optional
+	Migration *MigrationSpec `json:"migration,omitempty"`
 }
 
 // NATMode says how many NAT gateways the VPC gets.
@@ -219,6 +231,49 @@ type XPaymentPlatformStatus struct {
 	// AvailabilityZones are the AZs the VPC spans.
 	// +optional
 	AvailabilityZones []string `json:"availabilityZones,omitempty"`
+
+	// DBClusterEndpoint is the Aurora writer endpoint.
+	// +optional
+	DBClusterEndpoint string `json:"dbClusterEndpoint,omitempty"`
+
+	// DBReaderEndpoint is the Aurora reader endpoint.
+	// +optional
+	DBReaderEndpoint string `json:"dbReaderEndpoint,omitempty"`
+
+	// DBClusterARN is the Aurora cluster ARN (the RDS Data API resource).
+	// +optional
+	DBClusterARN string `json:"dbClusterArn,omitempty"`
+
+	// DBSecretARN is the ARN of the RDS-managed master user secret (never
+	// its value).
+	// +optional
+	DBSecretARN string `json:"dbSecretArn,omitempty"`
+
+	// DMSReplicationTaskARN is the DMS full-load-and-CDC task.
+	// +optional
+	DMSReplicationTaskARN string `json:"dmsReplicationTaskArn,omitempty"`
+
+	// Migration is the replication state read from DMS.
+	// +optional
+	Migration *MigrationStatus `json:"migration,omitempty"`
+}
+
+// MigrationStatus is the DMS replication state.
+type MigrationStatus struct {
+	// Enabled says whether the claim asks for replication.
+	// +optional
+	Enabled bool `json:"enabled,omitempty"`
+	// TaskStatus is the DMS task status (creating, ready, starting,
+	// running, stopped, failed, ...).
+	// +optional
+	TaskStatus string `json:"taskStatus,omitempty"`
+	// Phase is Provisioning, FullLoad (running, CDC not yet started is not
+	// reported separately by the provider), Replicating, Stopped or Failed.
+	// +optional
+	Phase string `json:"phase,omitempty"`
+	// Message explains the phase.
+	// +optional
+	Message string `json:"message,omitempty"`
 }
 
 // SubnetStatus holds subnet IDs per tier.

@@ -54,6 +54,10 @@ func (s *XPaymentPlatformSpec) Validate() field.ErrorList {
 		errs = append(errs, field.Invalid(root.Child("providerConfigName"), s.ProviderConfigName, "must name a ClusterProviderConfig (1-253 characters)"))
 	}
 	errs = append(errs, s.Network.validate(root.Child("network"), s)...)
+	errs = append(errs, s.Database.validate(root.Child("database"), s)...)
+	if s.Migration != nil {
+		errs = append(errs, s.Migration.validate(root.Child("migration"), s)...)
+	}
 	return errs
 }
 

@@ -127,4 +127,10 @@ func Convert(crdYAML []byte, defaultComposition string) ([]byte, error) {
 var connectionSecretKeys = []any{
 	"vpcId",
 	"kmsKeyArn",
+	"dbWriterEndpoint",
+	"dbReaderEndpoint",
+	"dbPort",
+	"dbName",
+	"dbSecretArn",
+	"dbClusterArn",
 }

@@ -73,8 +73,8 @@ func Observe(rendered []byte) ([]byte, error) {
 			res := s[1] + strings.TrimPrefix(id, "alias/")
 			atp["arn"] = fmt.Sprintf("arn:aws:%s:%s:%s:%s", s[0], reg, FixtureAccount, res)
 		}
-		if kind == "EIP" {
-			atp["publicIp"] = fmt.Sprintf("3.%d.%d.%d", b2i(name, 0), b2i(name, 1), b2i(name, 2))
+		for k, v := range kindObservation(kind, name, region, atp) {
+			atp[k] = v
 		}
 		if ext == "" {
 			ext = id
@@ -104,6 +104,36 @@ func Observe(rendered []byte) ([]byte, error) {
 		b.Write(y)
 	}
 	return []byte(b.String()), nil
+}
+
+// kindObservation is what the provider reports for a kind beyond id and arn.
+func kindObservation(kind, name, region string, atp map[string]any) map[string]any {
+	arn := func(svc, res string) string {
+		return fmt.Sprintf("arn:aws:%s:%s:%s:%s", svc, region, FixtureAccount, res)
+	}
+	switch kind {
+	case "EIP":
+		return map[string]any{"publicIp": fmt.Sprintf("3.%d.%d.%d", b2i(name, 0), b2i(name, 1), b2i(name, 2))}
+	case "Cluster":
+		host := hash(name, 12)
+		return map[string]any{
+			"arn":            arn("rds", "cluster:"+name),
+			"endpoint":       name + ".cluster-" + host + "." + region + ".rds.amazonaws.com",
+			"readerEndpoint": name + ".cluster-ro-" + host + "." + region + ".rds.amazonaws.com",
+			"port":           5432,
+			"masterUserSecret": []any{map[string]any{
+				"secretArn":    arn("secretsmanager", "secret:rds!cluster-"+hash(name+"s", 8)+"-"+hash(name+"t", 6)),
+				"secretStatus": "active",
+			}},
+		}
+	case "ReplicationInstance":
+		return map[string]any{"replicationInstanceArn": arn("dms", "rep:"+strings.ToUpper(hash(name, 26)))}
+	case "Endpoint":
+		return map[string]any{"endpointArn": arn("dms", "endpoint:"+strings.ToUpper(hash(name, 26)))}
+	case "ReplicationTask":
+		return map[string]any{"replicationTaskArn": arn("dms", "task:"+strings.ToUpper(hash(name, 26))), "status": "running"}
+	}
+	return nil
 }
 
 func hash(s string, n int) string {

@@ -14,11 +14,16 @@ import (
 	xpv1 "github.com/crossplane/crossplane-runtime/v2/apis/common/v1"
 )
 
-// Managed is what every typed provider-aws cluster-scoped managed resource
-// offers that assembly needs.
+// Managed is what every typed resource a tier returns offers: provider-aws
+// cluster-scoped managed resources, and Crossplane objects such as
+// ClusterUsage.
 type Managed interface {
 	runtime.Object
 	metav1.Object
+}
+
+// providerConfigured is a managed resource with a provider config.
+type providerConfigured interface {
 	SetProviderConfigReference(r *xpv1.Reference)
 }
 
@@ -44,9 +49,11 @@ func (p *Plan) assemble(d Desired) (*composed.Unstructured, error) {
 		a[AnnotationExternalName] = d.ExternalName
 		o.SetAnnotations(a)
 	}
-	o.SetProviderConfigReference(&xpv1.Reference{Name: p.Spec.ProviderConfigName})
-	if err := p.setForProvider(o, o.GetName()); err != nil {
-		return nil, fmt.Errorf("%s: %w", d.Name, err)
+	if mr, ok := o.(providerConfigured); ok {
+		mr.SetProviderConfigReference(&xpv1.Reference{Name: p.Spec.ProviderConfigName})
+		if err := p.setForProvider(o, o.GetName()); err != nil {
+			return nil, fmt.Errorf("%s: %w", d.Name, err)
+		}
 	}
 	u, err := composed.From(o)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/crossplane/function-sdk-go/request"
 	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/crossplane/function-sdk-go/response"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
 // Function composes an XPaymentPlatform.
@@ -32,7 +33,9 @@ var tiers = []func(*Plan) []Desired{
 	encryption,
 	network,
 	flowLogs,
-	func(p *Plan) []Desired { return security(p) },
+	security,
+	database,
+	migration,
 }
 
 // RunFunction runs the six steps of the house plan: read, check, observe,
@@ -69,6 +72,13 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		return rsp, nil
 	}
 	p := NewPlan(spec, NewObserved(ocds))
+	p.ClaimNamespace = claimNamespace(oxr)
+	if spec.MigrationEnabled() && spec.Migration.Source.CredentialsSecretRef.Namespace == "" && p.ClaimNamespace == "" {
+		response.Fatal(rsp, specError(oxr.Resource.GetKind()+" "+oxr.Resource.GetName(), field.ErrorList{field.Required(
+			field.NewPath("spec", "migration", "source", "credentialsSecretRef", "namespace"),
+			"this XR has no claim, so the secret's namespace cannot default to the claim's")}))
+		return rsp, nil
+	}
 
 	// 4. build
 	var want []Desired
@@ -134,7 +144,22 @@ func removalRequested(annotations map[string]string) map[resource.Name]bool {
 
 // statefulKinds hold data or keys: never deleted because a spec edit
 // stopped wanting them, whatever the annotation says.
-var statefulKinds = []string{"Key", "Cluster", "Secret", "ClusterInstance", "ReplicationInstance"}
+var statefulKinds = []string{"Key", "Cluster", "Secret", "ClusterInstance", "SubnetGroup"}
+
+// retired reports whether the spec explicitly turned off the feature a
+// resource belongs to: migration.enabled false (or no migration block)
+// removes the DMS resources.
+func (p *Plan) retired(name resource.Name) bool {
+	return !p.Spec.MigrationEnabled() && IsMigrationResource(name)
+}
+
+// claimNamespace is the namespace of the XR's claim, if any.
+func claimNamespace(xr *resource.Composite) string {
+	if ns, err := xr.Resource.GetString("spec.claimRef.namespace"); err == nil && ns != "" {
+		return ns
+	}
+	return xr.Resource.GetLabels()["crossplane.io/claim-namespace"]
+}
 
 // keepObserved carries over every observed composed resource the spec no
 // longer produces, unless the user listed it in AnnotationRemove (and it
@@ -151,7 +176,7 @@ func (p *Plan) keepObserved(dcds map[resource.Name]*resource.DesiredComposed, al
 		if name == "" || o.APIVersion == "" || o.Kind == "" || o.Name == "" {
 			continue // not a resource Crossplane could have composed
 		}
-		if allowed[name] && !slices.Contains(statefulKinds, o.Kind) {
+		if (allowed[name] || p.retired(name)) && !slices.Contains(statefulKinds, o.Kind) {
 			continue
 		}
 		u := resource.NewDesiredComposed()

@@ -3,6 +3,8 @@ package fn
 import (
 	"github.com/crossplane/function-sdk-go/resource"
 
+	xpv1 "github.com/crossplane/crossplane-runtime/v2/apis/common/v1"
+
 	ec2 "github.com/upbound/provider-aws/v2/apis/cluster/ec2/v1beta1"
 	ec2v2 "github.com/upbound/provider-aws/v2/apis/cluster/ec2/v1beta2"
 	iam "github.com/upbound/provider-aws/v2/apis/cluster/iam/v1beta1"
@@ -16,6 +18,15 @@ const (
 	ResVPC = resource.Name("vpc")
 	ResIGW = resource.Name("igw")
 )
+
+// LabelSubnetTier marks subnets by tier so subnet groups select them all.
+const LabelSubnetTier = "platform.payments.io/subnet-tier"
+
+// SelTier selects this XR's subnets of a tier.
+func (p *Plan) SelTier(tier string) *xpv1.Selector {
+	t := true
+	return &xpv1.Selector{MatchControllerRef: &t, MatchLabels: map[string]string{LabelSubnetTier: tier}}
+}
 
 // SubnetName is the composition-resource name of a tier's subnet in an AZ.
 func SubnetName(tier string, az AZ) resource.Name {
@@ -56,16 +67,15 @@ func network(p *Plan) []Desired {
 
 	for _, tier := range SubnetTiers {
 		for i, az := range p.AZs {
-			out = append(out, Desired{
-				Name: SubnetName(tier, az),
-				Object: &ec2.Subnet{Spec: ec2.SubnetSpec{ForProvider: ec2.SubnetParameters_2{
-					AvailabilityZone:    ptr(az.Name),
-					CidrBlock:           ptr(p.Subnets[tier][i].String()),
-					MapPublicIPOnLaunch: ptr(false),
-					VPCIDSelector:       p.Sel(ResVPC),
-					Tags:                map[string]*string{"Tier": ptr(tier)},
-				}}},
-			})
+			subnet := &ec2.Subnet{Spec: ec2.SubnetSpec{ForProvider: ec2.SubnetParameters_2{
+				AvailabilityZone:    ptr(az.Name),
+				CidrBlock:           ptr(p.Subnets[tier][i].String()),
+				MapPublicIPOnLaunch: ptr(false),
+				VPCIDSelector:       p.Sel(ResVPC),
+				Tags:                map[string]*string{"Tier": ptr(tier)},
+			}}}
+			subnet.SetLabels(map[string]string{LabelSubnetTier: tier})
+			out = append(out, Desired{Name: SubnetName(tier, az), Object: subnet})
 		}
 	}
 

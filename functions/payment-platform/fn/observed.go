@@ -3,6 +3,7 @@ package fn
 import (
 	"strings"
 
+	"github.com/crossplane/crossplane-runtime/v2/pkg/fieldpath"
 	"github.com/crossplane/function-sdk-go/resource"
 )
 
@@ -60,6 +61,16 @@ func NewObserved(ocds map[resource.Name]resource.ObservedComposed) Observed {
 // String returns status.atProvider.<key> of a resource, or "".
 func (o Observed) String(name resource.Name, key string) string {
 	s, _ := o[name].AtProvider[key].(string)
+	return s
+}
+
+// Path returns a string at a field path of status.atProvider, such as
+// masterUserSecret[0].secretArn, or "".
+func (o Observed) Path(name resource.Name, path string) string {
+	s, err := fieldpath.Pave(o[name].AtProvider).GetString(path)
+	if err != nil {
+		return ""
+	}
 	return s
 }
 

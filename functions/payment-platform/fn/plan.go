@@ -48,6 +48,10 @@ type Plan struct {
 	Spec     *v1alpha1.XPaymentPlatformSpec
 	Observed Observed
 
+	// ClaimNamespace is the namespace of the claim, where secrets the claim
+	// references live by default; empty for an unclaimed XR.
+	ClaimNamespace string
+
 	AZs     []AZ
 	Subnets map[string][]netip.Prefix // tier -> CIDR per AZ
 	Tags    map[string]string         // tags every AWS resource gets

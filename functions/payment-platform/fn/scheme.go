@@ -3,22 +3,46 @@ package fn
 import (
 	"github.com/crossplane/function-sdk-go/resource/composed"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	cwlogs "github.com/upbound/provider-aws/v2/apis/cluster/cloudwatchlogs/v1beta1"
+	dms "github.com/upbound/provider-aws/v2/apis/cluster/dms/v1beta1"
+	dmsv2 "github.com/upbound/provider-aws/v2/apis/cluster/dms/v1beta2"
 	ec2 "github.com/upbound/provider-aws/v2/apis/cluster/ec2/v1beta1"
 	ec2v2 "github.com/upbound/provider-aws/v2/apis/cluster/ec2/v1beta2"
 	iam "github.com/upbound/provider-aws/v2/apis/cluster/iam/v1beta1"
 	kms "github.com/upbound/provider-aws/v2/apis/cluster/kms/v1beta1"
+	rds "github.com/upbound/provider-aws/v2/apis/cluster/rds/v1beta1"
+	rdsv2 "github.com/upbound/provider-aws/v2/apis/cluster/rds/v1beta2"
+	secretsmanagerv2 "github.com/upbound/provider-aws/v2/apis/cluster/secretsmanager/v1beta2"
 )
 
 // schemeBuilders register every provider-aws group-version the tiers
 // compose, so composed.From can name their apiVersion and kind.
 var schemeBuilders = []func(*runtime.Scheme) error{
 	cwlogs.AddToScheme,
+	dms.AddToScheme,
+	dmsv2.AddToScheme,
+	rds.AddToScheme,
+	rdsv2.AddToScheme,
+	secretsmanagerv2.AddToScheme,
+	func(s *runtime.Scheme) error {
+		s.AddKnownTypeWithName(ClusterUsageGVK, &ClusterUsage{})
+		return nil
+	},
 	ec2.AddToScheme,
 	ec2v2.AddToScheme,
 	iam.AddToScheme,
 	kms.AddToScheme,
+}
+
+// schemeKinds returns the group-version-kind of a typed object.
+func schemeKinds(o runtime.Object) (schema.GroupVersionKind, bool, error) {
+	gvks, unversioned, err := composed.Scheme.ObjectKinds(o)
+	if err != nil || len(gvks) == 0 {
+		return schema.GroupVersionKind{}, unversioned, err
+	}
+	return gvks[0], unversioned, nil
 }
 
 func init() { //nolint:gochecknoinits // composed.Scheme is package-scoped by design of the SDK.

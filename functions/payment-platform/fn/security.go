@@ -35,7 +35,7 @@ type Rule struct {
 // the internet, and only on 80 (redirected) and 443. Groups are created
 // without rules (the provider removes AWS's default allow-all egress), so
 // everything not listed here is denied.
-func security(p *Plan, extra ...Rule) []Desired {
+func security(p *Plan) []Desired {
 	groups := []struct {
 		name resource.Name
 		desc string
@@ -57,7 +57,7 @@ func security(p *Plan, extra ...Rule) []Desired {
 			}}},
 		})
 	}
-	rules := append([]Rule{
+	rules := []Rule{
 		{Name: "sgr-alb-in-https", Group: ResSGALB, Ingress: true, Port: 443, CIDR: "0.0.0.0/0", Description: "HTTPS from clients"},
 		{Name: "sgr-alb-in-http", Group: ResSGALB, Ingress: true, Port: 80, CIDR: "0.0.0.0/0", Description: "HTTP from clients, redirected to HTTPS"},
 		{Name: "sgr-app-out-db", Group: ResSGApp, Port: PostgresPort, Peer: ResSGDatabase, Description: "PostgreSQL to Aurora"},
@@ -65,7 +65,11 @@ func security(p *Plan, extra ...Rule) []Desired {
 		{Name: "sgr-db-in-app", Group: ResSGDatabase, Ingress: true, Port: PostgresPort, Peer: ResSGApp, Description: "PostgreSQL from the app tier"},
 		{Name: "sgr-db-in-dms", Group: ResSGDatabase, Ingress: true, Port: PostgresPort, Peer: ResSGDMS, Description: "PostgreSQL from DMS"},
 		{Name: "sgr-dms-out-db", Group: ResSGDMS, Port: PostgresPort, Peer: ResSGDatabase, Description: "PostgreSQL to Aurora"},
-	}, extra...)
+	}
+	if p.Spec.MigrationEnabled() {
+		src := p.Spec.Migration.Source
+		rules = append(rules, Rule{Name: ResSGRuleDMSOutSource, Group: ResSGDMS, Port: src.Port, CIDR: src.CIDR, Description: "PostgreSQL to the on-prem source"})
+	}
 	for _, r := range rules {
 		out = append(out, r.desired(p))
 	}

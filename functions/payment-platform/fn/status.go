@@ -85,7 +85,41 @@ func (p *Plan) Status(dcds map[resource.Name]*resource.DesiredComposed) v1alpha1
 			st.NATGatewayIPs = append(st.NATGatewayIPs, ip)
 		}
 	}
+	st.DBClusterEndpoint = p.Observed.String(ResAurora, "endpoint")
+	st.DBReaderEndpoint = p.Observed.String(ResAurora, "readerEndpoint")
+	st.DBClusterARN = p.Observed.ARN(ResAurora)
+	st.DBSecretARN = p.DBSecretARN()
+	st.Migration = p.migrationStatus()
+	if st.Migration != nil {
+		st.DMSReplicationTaskARN = p.Observed.String(ResMigrationTask, "replicationTaskArn")
+	}
 	return st
+}
+
+// migrationStatus reads the DMS task's state.
+func (p *Plan) migrationStatus() *v1alpha1.MigrationStatus {
+	if p.Spec.Migration == nil {
+		return nil
+	}
+	ms := &v1alpha1.MigrationStatus{Enabled: p.Spec.MigrationEnabled()}
+	if !ms.Enabled {
+		ms.Phase, ms.Message = "Disabled", "spec.migration.enabled is false: DMS resources are removed"
+		return ms
+	}
+	ms.TaskStatus = p.Observed.String(ResMigrationTask, "status")
+	switch {
+	case p.Observed.String(ResAurora, "endpoint") == "" || p.DBSecretARN() == "":
+		ms.Phase, ms.Message = "Provisioning", "waiting for the Aurora writer endpoint and master secret before creating the DMS target endpoint"
+	case ms.TaskStatus == "running":
+		ms.Phase, ms.Message = "Replicating", "full load and change data capture are running"
+	case ms.TaskStatus == "stopped" || ms.TaskStatus == "ready" && !*p.Spec.Migration.StartReplication:
+		ms.Phase, ms.Message = "Stopped", "the replication task is not running (spec.migration.startReplication or a stop)"
+	case ms.TaskStatus == "failed":
+		ms.Phase, ms.Message = "Failed", "the replication task failed: see its CloudWatch logs"
+	default:
+		ms.Phase, ms.Message = "Provisioning", "the replication task is being created or started"
+	}
+	return ms
 }
 
 // ids returns the observed IDs of a tier's per-AZ resources in AZ order, or
@@ -114,10 +148,19 @@ func (p *Plan) report(rsp *fnv1.RunFunctionResponse, oxr, dxr *resource.Composit
 	if dxr.ConnectionDetails == nil {
 		dxr.ConnectionDetails = resource.ConnectionDetails{}
 	}
-	for k, v := range map[string]string{"vpcId": st.VPCID, "kmsKeyArn": st.KMSKeyARN} {
+	for k, v := range map[string]string{
+		"vpcId": st.VPCID, "kmsKeyArn": st.KMSKeyARN,
+		"dbWriterEndpoint": st.DBClusterEndpoint, "dbReaderEndpoint": st.DBReaderEndpoint,
+		"dbSecretArn": st.DBSecretARN, "dbClusterArn": st.DBClusterARN,
+	} {
 		if v != "" {
 			dxr.ConnectionDetails[k] = []byte(v)
 		}
+	}
+
+	if st.DBClusterEndpoint != "" {
+		dxr.ConnectionDetails["dbPort"] = []byte(fmt.Sprint(PostgresPort))
+		dxr.ConnectionDetails["dbName"] = []byte(p.Spec.Database.DatabaseName)
 	}
 
 	if len(st.UnreadyResources) == 0 {

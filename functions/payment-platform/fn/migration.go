@@ -1,0 +1,305 @@
+package fn
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+
+	"github.com/crossplane/function-sdk-go/resource"
+
+	xpv1 "github.com/crossplane/crossplane-runtime/v2/apis/common/v1"
+	dms "github.com/upbound/provider-aws/v2/apis/cluster/dms/v1beta1"
+	dmsv2 "github.com/upbound/provider-aws/v2/apis/cluster/dms/v1beta2"
+	ec2 "github.com/upbound/provider-aws/v2/apis/cluster/ec2/v1beta1"
+	iam "github.com/upbound/provider-aws/v2/apis/cluster/iam/v1beta1"
+	kms "github.com/upbound/provider-aws/v2/apis/cluster/kms/v1beta1"
+)
+
+// Composition-resource names of the migration tier. ResDMSInstance and
+// ResMigrationTask give the AWS names payment-dms-<suffix> and
+// payment-migration-<suffix>.
+const (
+	ResDMSSubnetGroup      = resource.Name("dms-subnet-group")
+	ResDMSInstance         = resource.Name("dms")
+	ResDMSSourceEndpoint   = resource.Name("dms-source-endpoint")
+	ResDMSTargetEndpoint   = resource.Name("dms-target-endpoint")
+	ResMigrationTask       = resource.Name("migration")
+	ResDMSSecretsRole      = resource.Name("dms-secrets-role")
+	ResDMSSecretsPolicy    = resource.Name("dms-secrets-policy")
+	ResDMSVPCRole          = resource.Name("dms-vpc-role")
+	ResDMSVPCRolePolicy    = resource.Name("dms-vpc-role-policy")
+	ResDMSLogsRole         = resource.Name("dms-cloudwatch-logs-role")
+	ResDMSLogsRolePolicy   = resource.Name("dms-cloudwatch-logs-role-policy")
+	ResSGRuleDMSOutSource  = resource.Name("sgr-dms-out-source")
+	migrationUsagePrefix   = "usage-dms-"
+	dmsVPCManagementPolicy = "service-role/AmazonDMSVPCManagementRole"
+	dmsLogsPolicy          = "service-role/AmazonDMSCloudWatchLogsRole"
+)
+
+// IsMigrationResource reports whether a composition-resource name belongs
+// to the migration tier: turning migration off removes exactly these.
+func IsMigrationResource(n resource.Name) bool {
+	s := string(n)
+	return n == ResMigrationTask || n == ResDMSInstance || n == ResSGRuleDMSOutSource ||
+		strings.HasPrefix(s, "dms-") || strings.HasPrefix(s, migrationUsagePrefix)
+}
+
+// migration composes DMS full load + CDC from the on-prem PostgreSQL into
+// Aurora: a subnet group on the app subnets (they route to the source), a
+// private, encrypted replication instance, a TLS source endpoint whose
+// password the provider reads from the claim's secret, a TLS target
+// endpoint on the Aurora writer that reads the RDS-managed secret through a
+// role limited to it, and the full-load-and-cdc task. The account-wide roles
+// DMS requires by name come too unless the claim says another platform has
+// them.
+func migration(p *Plan) []Desired {
+	if !p.Spec.MigrationEnabled() {
+		return nil
+	}
+	m := p.Spec.Migration
+	src := m.Source
+	instance := &dms.ReplicationInstance{Spec: dms.ReplicationInstanceSpec{ForProvider: dms.ReplicationInstanceParameters{
+		ReplicationInstanceClass:         ptr(m.ReplicationInstanceClass),
+		AllocatedStorage:                 ptr(float64(m.AllocatedStorageGB)),
+		MultiAz:                          m.MultiAZ,
+		PubliclyAccessible:               ptr(false),
+		KMSKeyArnSelector:                p.Sel(ResKMSKey),
+		ReplicationSubnetGroupIDSelector: p.Sel(ResDMSSubnetGroup),
+		VPCSecurityGroupIDSelector:       p.Sel(ResSGDMS),
+		AutoMinorVersionUpgrade:          ptr(true),
+		ApplyImmediately:                 ptr(!p.Spec.IsProd()),
+		PreferredMaintenanceWindow:       ptr(p.Spec.Database.MaintenanceWindow),
+	}}}
+	ns := src.CredentialsSecretRef.Namespace
+	if ns == "" {
+		ns = p.ClaimNamespace
+	}
+	out := []Desired{
+		{
+			Name:         ResDMSSubnetGroup,
+			ExternalName: p.Name(ResDMSSubnetGroup),
+			Object: &dms.ReplicationSubnetGroup{Spec: dms.ReplicationSubnetGroupSpec{ForProvider: dms.ReplicationSubnetGroupParameters{
+				ReplicationSubnetGroupDescription: ptr("DMS on the app subnets of payment-" + p.Spec.EnvironmentSuffix),
+				SubnetIDSelector:                  p.SelTier(TierApp),
+			}}},
+		},
+		{Name: ResDMSInstance, Object: instance},
+		{
+			Name: ResDMSSourceEndpoint,
+			Object: &dmsv2.Endpoint{Spec: dmsv2.EndpointSpec{ForProvider: dmsv2.EndpointParameters{
+				EndpointType:      ptr("source"),
+				EngineName:        ptr("postgres"),
+				ServerName:        ptr(src.Host),
+				Port:              ptr(float64(src.Port)),
+				DatabaseName:      ptr(src.DatabaseName),
+				Username:          ptr(src.Username),
+				PasswordSecretRef: &xpv1.SecretKeySelector{SecretReference: xpv1.SecretReference{Name: src.CredentialsSecretRef.Name, Namespace: ns}, Key: src.CredentialsSecretRef.Key},
+				SSLMode:           ptr(string(src.SSLMode)),
+				KMSKeyArnSelector: p.Sel(ResKMSKey),
+				PostgresSettings: &dmsv2.PostgresSettingsParameters{
+					HeartbeatEnable:     ptr(true), // keeps the replication slot's WAL from piling up on a quiet source
+					HeartbeatFrequency:  ptr(5.0),
+					CaptureDdls:         ptr(false),
+					PluginName:          ptr("pglogical"),
+					SlotName:            ptr("payment_migration_" + strings.ReplaceAll(p.Spec.EnvironmentSuffix, "-", "_")),
+					MapBooleanAsBoolean: ptr(true),
+				},
+			}}},
+		},
+	}
+	// The target is the Aurora writer; its address and secret exist once RDS
+	// has created the cluster.
+	if host, secret := p.Observed.String(ResAurora, "endpoint"), p.DBSecretARN(); host != "" && secret != "" {
+		out = append(out, Desired{
+			Name: ResDMSTargetEndpoint,
+			Object: &dmsv2.Endpoint{Spec: dmsv2.EndpointSpec{ForProvider: dmsv2.EndpointParameters{
+				EndpointType:                        ptr("target"),
+				EngineName:                          ptr(AuroraEngine),
+				ServerName:                          ptr(host),
+				Port:                                ptr(float64(PostgresPort)),
+				DatabaseName:                        ptr(p.Spec.Database.DatabaseName),
+				SecretsManagerArn:                   ptr(secret),
+				SecretsManagerAccessRoleArnSelector: p.Sel(ResDMSSecretsRole),
+				SSLMode:                             ptr("require"),
+				KMSKeyArnSelector:                   p.Sel(ResKMSKey),
+			}}},
+		})
+	}
+	out = append(out,
+		Desired{
+			Name: ResMigrationTask,
+			Object: &dms.ReplicationTask{Spec: dms.ReplicationTaskSpec{ForProvider: dms.ReplicationTaskParameters{
+				MigrationType:                  ptr("full-load-and-cdc"),
+				ReplicationInstanceArnSelector: p.Sel(ResDMSInstance),
+				SourceEndpointArnSelector:      p.Sel(ResDMSSourceEndpoint),
+				TargetEndpointArnSelector:      p.Sel(ResDMSTargetEndpoint),
+				TableMappings:                  ptr(TableMappingsJSON(p)),
+				ReplicationTaskSettings:        ptr(TaskSettingsJSON(p)),
+				StartReplicationTask:           m.StartReplication,
+			}}},
+		},
+		Desired{
+			Name: ResDMSSecretsRole,
+			Object: &iam.Role{Spec: iam.RoleSpec{ForProvider: iam.RoleParameters{
+				Description:      ptr("DMS reads the Aurora master secret of payment-" + p.Spec.EnvironmentSuffix),
+				AssumeRolePolicy: p.TrustPolicy("dms."+p.Region()+".amazonaws.com", ""),
+			}}},
+		},
+		Desired{
+			Name: ResDMSSecretsPolicy,
+			Object: &iam.RolePolicy{Spec: iam.RolePolicySpec{ForProvider: iam.RolePolicyParameters{
+				RoleSelector: p.Sel(ResDMSSecretsRole),
+				Policy: Policy(
+					Allow("ReadAuroraSecret", []string{"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}, p.secretARNOrPattern()),
+					Allow("DecryptWithPlatformKey", []string{"kms:Decrypt"}, p.KMSKeyARNOrPattern()),
+				),
+			}}},
+		},
+		p.Usage(migrationUsagePrefix+"subnet-group", ResDMSSubnetGroup, &dms.ReplicationSubnetGroup{}, ResDMSInstance, instance),
+		p.Usage(migrationUsagePrefix+"kms-key", ResKMSKey, &kms.Key{}, ResDMSInstance, instance),
+		p.Usage(migrationUsagePrefix+"sg-dms", ResSGDMS, &ec2.SecurityGroup{}, ResDMSInstance, instance),
+	)
+	if *m.ManageAccountRoles {
+		out = append(out, p.dmsAccountRole(ResDMSVPCRole, ResDMSVPCRolePolicy, "dms-vpc-role", dmsVPCManagementPolicy)...)
+		out = append(out, p.dmsAccountRole(ResDMSLogsRole, ResDMSLogsRolePolicy, "dms-cloudwatch-logs-role", dmsLogsPolicy)...)
+	}
+	return out
+}
+
+// dmsAccountRole is one of the roles DMS looks up by its exact name, with
+// the AWS managed policy made for it.
+func (p *Plan) dmsAccountRole(role, attachment resource.Name, awsName, policy string) []Desired {
+	return []Desired{{
+		Name:         role,
+		ExternalName: awsName,
+		Object: &iam.Role{Spec: iam.RoleSpec{ForProvider: iam.RoleParameters{
+			Description:      ptr("Required by AWS DMS under this exact name (account-wide)"),
+			AssumeRolePolicy: p.TrustPolicy("dms.amazonaws.com", ""),
+		}}},
+	}, {
+		Name: attachment,
+		Object: &iam.RolePolicyAttachment{Spec: iam.RolePolicyAttachmentSpec{ForProvider: iam.RolePolicyAttachmentParameters{
+			RoleSelector: p.Sel(role),
+			PolicyArn:    ptr("arn:" + p.Partition() + ":iam::aws:policy/" + policy),
+		}}},
+	}}
+}
+
+// secretARNOrPattern is the master secret's ARN once observed, else the
+// pattern of RDS-managed secrets of this cluster.
+func (p *Plan) secretARNOrPattern() string {
+	if arn := p.DBSecretARN(); arn != "" {
+		return arn
+	}
+	return p.ARN("secretsmanager", "secret:rds!cluster-*")
+}
+
+// KMSKeyARNOrPattern is the platform key's ARN once observed, else any key
+// of the account in the region (narrowed as soon as the key exists).
+func (p *Plan) KMSKeyARNOrPattern() string {
+	if arn := p.Observed.ARN(ResKMSKey); arn != "" {
+		return arn
+	}
+	return p.ARN("kms", "key/*")
+}
+
+// tableMappings is DMS's table-mapping document.
+type tableMappings struct {
+	Rules []mappingRule `json:"rules"`
+}
+
+type mappingRule struct {
+	RuleType      string        `json:"rule-type"`
+	RuleID        string        `json:"rule-id"`
+	RuleName      string        `json:"rule-name"`
+	ObjectLocator objectLocator `json:"object-locator"`
+	RuleAction    string        `json:"rule-action"`
+}
+
+type objectLocator struct {
+	SchemaName string `json:"schema-name"`
+	TableName  string `json:"table-name"`
+}
+
+// TableMappingsJSON renders the claim's table mappings as DMS selection
+// rules, in order.
+func TableMappingsJSON(p *Plan) string {
+	var tm tableMappings
+	for i, t := range p.Spec.Migration.TableMappings {
+		id := strconv.Itoa(i + 1)
+		tm.Rules = append(tm.Rules, mappingRule{
+			RuleType: "selection", RuleID: id, RuleName: t.Action + "-" + id,
+			ObjectLocator: objectLocator{SchemaName: t.Schema, TableName: t.Table},
+			RuleAction:    t.Action,
+		})
+	}
+	return mustJSON(tm)
+}
+
+// taskSettings is the part of DMS task settings the platform sets.
+type taskSettings struct {
+	TargetMetadata     targetMetadata     `json:"TargetMetadata"`
+	FullLoadSettings   fullLoadSettings   `json:"FullLoadSettings"`
+	Logging            taskLogging        `json:"Logging"`
+	ValidationSettings validationSettings `json:"ValidationSettings"`
+}
+
+type targetMetadata struct {
+	SupportLobs        bool `json:"SupportLobs"`
+	FullLobMode        bool `json:"FullLobMode"`
+	LimitedSizeLobMode bool `json:"LimitedSizeLobMode"`
+	LobMaxSize         int  `json:"LobMaxSize"`
+	BatchApplyEnabled  bool `json:"BatchApplyEnabled"`
+}
+
+type fullLoadSettings struct {
+	TargetTablePrepMode string `json:"TargetTablePrepMode"`
+	MaxFullLoadSubTasks int    `json:"MaxFullLoadSubTasks"`
+	CommitRate          int    `json:"CommitRate"`
+}
+
+type taskLogging struct {
+	EnableLogging bool           `json:"EnableLogging"`
+	LogComponents []logComponent `json:"LogComponents"`
+}
+
+type logComponent struct {
+	ID       string `json:"Id"`
+	Severity string `json:"Severity"`
+}
+
+type validationSettings struct {
+	EnableValidation bool   `json:"EnableValidation"`
+	ValidationMode   string `json:"ValidationMode"`
+	ThreadCount      int    `json:"ThreadCount"`
+	FailureMaxCount  int    `json:"FailureMaxCount"`
+}
+
+// TaskSettingsJSON: the target schema is created beforehand (DMS does not
+// carry constraints and indexes), so tables are not dropped; LOBs in limited
+// mode (payment rows carry small JSON documents, 32 KB is ample and keeps
+// the full load fast); transactional apply (no batch apply) so CDC keeps
+// commit order; source capture and target apply logged; validation as the
+// claim says.
+func TaskSettingsJSON(p *Plan) string {
+	return mustJSON(taskSettings{
+		TargetMetadata:   targetMetadata{SupportLobs: true, LimitedSizeLobMode: true, LobMaxSize: 32},
+		FullLoadSettings: fullLoadSettings{TargetTablePrepMode: "DO_NOTHING", MaxFullLoadSubTasks: 8, CommitRate: 10000},
+		Logging: taskLogging{EnableLogging: true, LogComponents: []logComponent{
+			{ID: "SOURCE_CAPTURE", Severity: "LOGGER_SEVERITY_DEFAULT"},
+			{ID: "SOURCE_UNLOAD", Severity: "LOGGER_SEVERITY_DEFAULT"},
+			{ID: "TARGET_APPLY", Severity: "LOGGER_SEVERITY_DEFAULT"},
+			{ID: "TARGET_LOAD", Severity: "LOGGER_SEVERITY_DEFAULT"},
+			{ID: "TASK_MANAGER", Severity: "LOGGER_SEVERITY_DEFAULT"},
+		}},
+		ValidationSettings: validationSettings{EnableValidation: *p.Spec.Migration.Validation, ValidationMode: "ROW_LEVEL", ThreadCount: 5, FailureMaxCount: 10000},
+	})
+}
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "" // plain structs of strings, ints and bools always marshal
+	}
+	return string(b)
+}
