@@ -144,13 +144,22 @@ func removalRequested(annotations map[string]string) map[resource.Name]bool {
 
 // statefulKinds hold data or keys: never deleted because a spec edit
 // stopped wanting them, whatever the annotation says.
-var statefulKinds = []string{"Key", "Cluster", "Secret", "ClusterInstance", "SubnetGroup"}
+var statefulKinds = []string{"Key", "Cluster", "Secret"}
 
-// retired reports whether the spec explicitly turned off the feature a
-// resource belongs to: migration.enabled false (or no migration block)
-// removes the DMS resources.
+// retired reports whether the spec explicitly asked for a resource to go:
+// migration.enabled false (or no migration block) removes the DMS
+// resources, and a lower database.instances removes the instances beyond it
+// (instances hold no data of their own: the cluster volume does).
 func (p *Plan) retired(name resource.Name) bool {
-	return !p.Spec.MigrationEnabled() && IsMigrationResource(name)
+	if !p.Spec.MigrationEnabled() && IsMigrationResource(name) {
+		return true
+	}
+	for i, az := range p.AZs {
+		if name == AuroraInstanceName(az) {
+			return i >= p.Spec.Database.Instances
+		}
+	}
+	return false
 }
 
 // claimNamespace is the namespace of the XR's claim, if any.

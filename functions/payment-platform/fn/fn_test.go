@@ -479,17 +479,24 @@ func TestKeepsObservedResources(t *testing.T) {
 // TestStableNames pins every composition-resource name and metadata.name of
 // the prod claim: a rename is a breaking change and must be deliberate.
 func TestStableNames(t *testing.T) {
-	rsp := run(t, newRequest(t, "environmentSuffix: prod\nenvironment: prod", nil))
+	rsp := run(t, withClaim(newRequest(t, prodSpec, readyWorld(t, prodSpec))))
 	want := []string{
-		"flowlog", "flowlogs-log-group", "flowlogs-policy", "flowlogs-role", "igw", "kms-alias", "kms-key",
+		"aurora", "aurora-instance-a", "aurora-instance-b", "aurora-instance-c", "db-cluster-params", "db-log-group",
+		"db-secret-rotation", "db-subnet-group", "dms", "dms-cloudwatch-logs-role", "dms-cloudwatch-logs-role-policy",
+		"dms-secrets-policy", "dms-secrets-role", "dms-source-endpoint", "dms-subnet-group", "dms-target-endpoint",
+		"dms-vpc-role", "dms-vpc-role-policy",
+		"flowlog", "flowlogs-log-group", "flowlogs-policy", "flowlogs-role", "igw", "kms-alias", "kms-key", "migration",
 		"nat-a", "nat-b", "nat-c", "nat-eip-a", "nat-eip-b", "nat-eip-c",
 		"rt-app-a", "rt-app-a-default-nat", "rt-app-b", "rt-app-b-default-nat", "rt-app-c", "rt-app-c-default-nat",
 		"rt-data", "rt-public", "rt-public-default-igw",
 		"rta-app-a", "rta-app-b", "rta-app-c", "rta-data-a", "rta-data-b", "rta-data-c", "rta-public-a", "rta-public-b", "rta-public-c",
 		"sg-alb", "sg-app", "sg-database", "sg-dms",
-		"sgr-alb-in-http", "sgr-alb-in-https", "sgr-app-out-db", "sgr-app-out-https", "sgr-db-in-app", "sgr-db-in-dms", "sgr-dms-out-db",
+		"sgr-alb-in-http", "sgr-alb-in-https", "sgr-app-out-db", "sgr-app-out-https", "sgr-db-in-app", "sgr-db-in-dms",
+		"sgr-dms-out-db", "sgr-dms-out-source",
 		"subnet-app-a", "subnet-app-b", "subnet-app-c", "subnet-data-a", "subnet-data-b", "subnet-data-c",
-		"subnet-public-a", "subnet-public-b", "subnet-public-c", "vpc",
+		"subnet-public-a", "subnet-public-b", "subnet-public-c",
+		"usage-aurora-kms-key", "usage-aurora-sg-database", "usage-aurora-subnet-group",
+		"usage-dms-kms-key", "usage-dms-sg-dms", "usage-dms-subnet-group", "vpc",
 	}
 	if diff := cmp.Diff(want, names(rsp)); diff != "" {
 		t.Errorf("composition-resource names changed (-want +got):\n%s", diff)
@@ -499,7 +506,11 @@ func TestStableNames(t *testing.T) {
 			t.Errorf("%s metadata.name = %v", n, got)
 		}
 	}
-	ext := map[string]string{"kms-alias": "alias/payment-prod", "flowlogs-log-group": "/aws/vpc/flowlogs/payment-prod"}
+	ext := map[string]string{
+		"kms-alias": "alias/payment-prod", "flowlogs-log-group": "/aws/vpc/flowlogs/payment-prod",
+		"db-log-group": "/aws/rds/cluster/payment-aurora-prod/postgresql", "dms-subnet-group": "payment-dms-subnet-group-prod",
+		"dms-vpc-role": "dms-vpc-role", "dms-cloudwatch-logs-role": "dms-cloudwatch-logs-role",
+	}
 	for n, want := range ext {
 		if got, _ := get(desired(t, rsp, n), "metadata.annotations").(map[string]any); got[AnnotationExternalName] != want {
 			t.Errorf("%s external name = %v, want %s", n, got, want)
