@@ -13,9 +13,11 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -51,8 +53,46 @@ type Case struct {
 // generated from earlier cases.
 var Cases = []Case{
 	{Name: "claim", Claim: "claim.yaml"},
+	{Name: "claim-ready", Claim: "claim.yaml", ObservedFrom: "claim"},
 	{Name: "claim-prod", Claim: "claim-prod.yaml"},
 	{Name: "claim-prod-ready", Claim: "claim-prod.yaml", ObservedFrom: "claim-prod"},
+	// The cutover, each step rendered in the world the previous one left.
+	{Name: "cutover-step-10", Claim: "cutover/step-10.yaml", ObservedFrom: "claim-prod-ready"},
+	{Name: "cutover-step-50", Claim: "cutover/step-50.yaml", ObservedFrom: "cutover-step-10"},
+	{Name: "cutover-step-100", Claim: "cutover/step-100.yaml", ObservedFrom: "cutover-step-50"},
+	{Name: "cutover-rollback", Claim: "cutover/rollback.yaml", ObservedFrom: "cutover-step-100"},
+	// Skipping a step is refused: the step stays at 0 with a Warning.
+	{Name: "cutover-skip-held", Claim: "cutover/step-50.yaml", ObservedFrom: "claim-prod-ready"},
+}
+
+// cutoverClaims are derived from claim-prod.yaml by setting the step (and
+// rollback), so they never drift from it.
+var cutoverClaims = map[string]struct {
+	step     string
+	rollback bool
+}{
+	"cutover/step-10.yaml":  {step: "10"},
+	"cutover/step-50.yaml":  {step: "50"},
+	"cutover/step-100.yaml": {step: "100"},
+	"cutover/rollback.yaml": {step: "100", rollback: true},
+}
+
+func cutoverClaim(t *testing.T, file string) []byte {
+	t.Helper()
+	base, err := os.ReadFile("claim-prod.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := cutoverClaims[file]
+	s := strings.Replace(string(base), "    step: 0\n", "    step: "+c.step+"\n", 1)
+	if c.rollback {
+		s = strings.Replace(s, "    rollback: false\n", "    rollback: true\n", 1)
+	}
+	if s == string(base) {
+		t.Fatalf("claim-prod.yaml has no cutover step to set")
+	}
+	return []byte("# Generated from claim-prod.yaml by the examples test (make golden): the cutover at step " + c.step +
+		map[bool]string{true: " with rollback", false: ""}[c.rollback] + ".\n" + s)
 }
 
 var target string
@@ -93,7 +133,7 @@ func CLI(t testing.TB) string {
 	return abs
 }
 
-func xrPath(c Case) string { return filepath.Join("xr", c.Claim) }
+func xrPath(c Case) string { return filepath.Join("xr", strings.ReplaceAll(c.Claim, "/", "-")) }
 
 func observedPath(c Case) string {
 	if c.ObservedFrom == "" {
@@ -142,6 +182,9 @@ func renderCase(t *testing.T, cli string, c Case) []byte {
 // with its golden file.
 func TestRender(t *testing.T) {
 	cli := CLI(t)
+	for _, f := range slices.Sorted(maps.Keys(cutoverClaims)) {
+		checkOrWrite(t, f, cutoverClaim(t, f))
+	}
 	for _, c := range Cases {
 		claim, err := os.ReadFile(c.Claim)
 		if err != nil {
@@ -156,12 +199,23 @@ func TestRender(t *testing.T) {
 	rendered := map[string][]byte{}
 	for _, c := range Cases {
 		if c.ObservedFrom != "" {
-			checkOrWrite(t, observedPath(c), readyWorld(t, cli, c, rendered[c.ObservedFrom]))
+			checkOrWrite(t, observedPath(c), readyWorld(t, cli, caseNamed(t, c.ObservedFrom), rendered[c.ObservedFrom]))
 		}
 		out := renderCase(t, cli, c)
 		rendered[c.Name] = out
 		checkOrWrite(t, goldenPath(c), out)
 	}
+}
+
+func caseNamed(t *testing.T, name string) Case {
+	t.Helper()
+	for _, c := range Cases {
+		if c.Name == name {
+			return c
+		}
+	}
+	t.Fatalf("no case %q", name)
+	return Case{}
 }
 
 // readyWorld observes a render as Ready, renders again in that world, and
@@ -205,8 +259,14 @@ func TestValidate(t *testing.T) {
 	ext, cache := Extensions(t)
 	res := t.TempDir()
 	var paths []string
+	seen := map[string]bool{}
 	for _, c := range Cases {
-		paths = append(paths, goldenPath(c), xrPath(c), c.Claim)
+		for _, p := range []string{goldenPath(c), xrPath(c), c.Claim} {
+			if !seen[p] {
+				seen[p] = true
+				paths = append(paths, p)
+			}
+		}
 	}
 	for i, p := range paths {
 		raw, err := os.ReadFile(p)

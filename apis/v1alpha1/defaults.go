@@ -33,6 +33,15 @@ func (s *XPaymentPlatformSpec) Default() {
 	if s.Migration != nil {
 		s.Migration.defaultFor(s.Environment)
 	}
+	if s.API != nil {
+		s.API.defaults()
+	}
+	if s.Ingress != nil {
+		s.Ingress.defaults()
+	}
+	if s.Cutover != nil {
+		s.Cutover.defaults()
+	}
 }
 
 func (n *NetworkSpec) defaultFor(env Environment) {

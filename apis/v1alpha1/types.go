@@ -43,6 +43,9 @@ const (
 // +kubebuilder:validation:XValidation:rule="self.environment != 'prod' || !has(self.network) || !has(self.network.flowLogRetentionDays) || self.network.flowLogRetentionDays >= 365",message="spec.network.flowLogRetentionDays: prod keeps flow logs at least 365 days (PCI DSS 10.5.1)"
 // +kubebuilder:validation:XValidation:rule="self.environmentSuffix == oldSelf.environmentSuffix",message="spec.environmentSuffix is immutable: every AWS name is derived from it"
 // +kubebuilder:validation:XValidation:rule="self.region == oldSelf.region",message="spec.region is immutable: moving a platform to another region means a new platform"
+// +kubebuilder:validation:XValidation:rule="!has(self.ingress) || has(self.api)",message="spec.ingress needs spec.api: the ALB serves the payment API"
+// +kubebuilder:validation:XValidation:rule="!has(self.cutover) || has(self.ingress)",message="spec.cutover needs spec.ingress: the new side of the cutover is the ALB"
+// +kubebuilder:validation:XValidation:rule="!has(self.cutover) || !has(self.ingress) || self.ingress.domainName.endsWith('.' + self.cutover.zoneName)",message="spec.ingress.domainName must be inside spec.cutover.zoneName"
 // +kubebuilder:validation:XValidation:rule="!has(self.database) || !has(self.database.instances) || !has(self.network) || !has(self.network.availabilityZones) || self.database.instances <= self.network.availabilityZones",message="spec.database.instances: at most one instance per availability zone (spec.network.availabilityZones)"
 type XPaymentPlatformSpec struct {
 	// EnvironmentSuffix makes every AWS name unique: resources are named
@@ -118,6 +121,18 @@ type XPaymentPlatformSpec struct {
 	// DMS (full load, then change data capture) until cutover.
 	// +optional
 	Migration *MigrationSpec `json:"migration,omitempty"`
+
+	// API is the payment API on Lambda.
+	// +optional
+	API *APISpec `json:"api,omitempty"`
+
+	// Ingress is the public HTTPS entry to the API: ALB, certificate, WAF.
+	// +optional
+	Ingress *IngressSpec `json:"ingress,omitempty"`
+
+	// Cutover moves traffic from the old system with Route 53 weights.
+	// +optional
+	Cutover *CutoverSpec `json:"cutover,omitempty"`
 }
 
 // NATMode says how many NAT gateways the VPC gets.
@@ -256,6 +271,63 @@ type XPaymentPlatformStatus struct {
 	// Migration is the replication state read from DMS.
 	// +optional
 	Migration *MigrationStatus `json:"migration,omitempty"`
+
+	// ALBDNSName is the load balancer's DNS name.
+	// +optional
+	ALBDNSName string `json:"albDnsName,omitempty"`
+	// ALBZoneID is the load balancer's canonical hosted zone.
+	// +optional
+	ALBZoneID string `json:"albZoneId,omitempty"`
+	// APIFunctionName is the payment API Lambda function.
+	// +optional
+	APIFunctionName string `json:"apiFunctionName,omitempty"`
+	// LambdaFunctionName is APIFunctionName (the name the seed design used).
+	// +optional
+	LambdaFunctionName string `json:"lambdaFunctionName,omitempty"`
+	// APIFunctionARN is the function's ARN.
+	// +optional
+	APIFunctionARN string `json:"apiFunctionArn,omitempty"`
+	// WAFWebACLARN is the web ACL protecting the ALB.
+	// +optional
+	WAFWebACLARN string `json:"wafWebAclArn,omitempty"`
+	// HostedZoneID is the cutover zone.
+	// +optional
+	HostedZoneID string `json:"hostedZoneId,omitempty"`
+	// NameServers of the created zone, to delegate it.
+	// +optional
+	NameServers []string `json:"nameServers,omitempty"`
+	// Cutover is where traffic is.
+	// +optional
+	Cutover *CutoverStatus `json:"cutover,omitempty"`
+}
+
+// CutoverStatus is the state of the cutover.
+type CutoverStatus struct {
+	// Step in force (the percentage on AWS).
+	Step int `json:"step"`
+	// RequestedStep is spec.cutover.step; it differs from Step while a move
+	// forward is held back.
+	RequestedStep int `json:"requestedStep"`
+	// Rollback is true while all traffic is sent back.
+	// +optional
+	Rollback bool `json:"rollback,omitempty"`
+	// Weights of the two weighted records.
+	Weights CutoverWeights `json:"weights"`
+	// FailbackBoundSeconds is the worst-case time from the AWS side turning
+	// unhealthy to clients resolving the old system: health-check interval
+	// x failure threshold + alarm period x evaluation periods + TTL.
+	FailbackBoundSeconds int `json:"failbackBoundSeconds"`
+	// Message says why a move is held back, or what is next.
+	// +optional
+	Message string `json:"message,omitempty"`
+}
+
+// CutoverWeights are Route 53 weights (0-255).
+type CutoverWeights struct {
+	// Old is the weight of the old system's record.
+	Old int `json:"old"`
+	// New is the weight of the ALB's record.
+	New int `json:"new"`
 }
 
 // MigrationStatus is the DMS replication state.

@@ -58,6 +58,15 @@ func (s *XPaymentPlatformSpec) Validate() field.ErrorList {
 	if s.Migration != nil {
 		errs = append(errs, s.Migration.validate(root.Child("migration"), s)...)
 	}
+	if s.API != nil {
+		errs = append(errs, s.API.validate(root.Child("api"))...)
+	}
+	if s.Ingress != nil {
+		errs = append(errs, s.Ingress.validate(root.Child("ingress"), s)...)
+	}
+	if s.Cutover != nil {
+		errs = append(errs, s.Cutover.validate(root.Child("cutover"), s)...)
+	}
 	return errs
 }
 

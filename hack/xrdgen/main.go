@@ -133,4 +133,6 @@ var connectionSecretKeys = []any{
 	"dbName",
 	"dbSecretArn",
 	"dbClusterArn",
+	"albDnsName",
+	"apiFunctionName",
 }

@@ -73,7 +73,8 @@ func Observe(rendered []byte) ([]byte, error) {
 			res := s[1] + strings.TrimPrefix(id, "alias/")
 			atp["arn"] = fmt.Sprintf("arn:aws:%s:%s:%s:%s", s[0], reg, FixtureAccount, res)
 		}
-		for k, v := range kindObservation(kind, name, region, atp) {
+		av, _ := d["apiVersion"].(string)
+		for k, v := range kindObservation(av, kind, name, region) {
 			atp[k] = v
 		}
 		if ext == "" {
@@ -107,7 +108,7 @@ func Observe(rendered []byte) ([]byte, error) {
 }
 
 // kindObservation is what the provider reports for a kind beyond id and arn.
-func kindObservation(kind, name, region string, atp map[string]any) map[string]any {
+func kindObservation(apiVersion, kind, name, region string) map[string]any {
 	arn := func(svc, res string) string {
 		return fmt.Sprintf("arn:aws:%s:%s:%s:%s", svc, region, FixtureAccount, res)
 	}
@@ -130,6 +131,35 @@ func kindObservation(kind, name, region string, atp map[string]any) map[string]a
 		return map[string]any{"replicationInstanceArn": arn("dms", "rep:"+strings.ToUpper(hash(name, 26)))}
 	case "Endpoint":
 		return map[string]any{"endpointArn": arn("dms", "endpoint:"+strings.ToUpper(hash(name, 26)))}
+	case "Function":
+		return map[string]any{"arn": arn("lambda", "function:"+name), "version": "1", "qualifiedArn": arn("lambda", "function:"+name+":1")}
+	case "Alias":
+		if !strings.HasPrefix(apiVersion, "lambda.") {
+			return nil
+		}
+		return map[string]any{"arn": arn("lambda", "function:"+strings.Replace(name, "-alias", "", 1)+":live")}
+	case "LB":
+		id := hash(name, 16)
+		return map[string]any{
+			"arn":       arn("elasticloadbalancing", "loadbalancer/app/"+name+"/"+id),
+			"arnSuffix": "app/" + name + "/" + id,
+			"dnsName":   name + "-" + hash(name, 10) + "." + region + ".elb.amazonaws.com",
+			"zoneId":    "Z3AADJGX6KTTL2",
+		}
+	case "LBTargetGroup":
+		id := hash(name, 16)
+		return map[string]any{"arn": arn("elasticloadbalancing", "targetgroup/"+name+"/"+id), "arnSuffix": "targetgroup/" + name + "/" + id}
+	case "WebACL":
+		return map[string]any{"arn": arn("wafv2", "regional/webacl/"+name+"/"+hash(name, 12))}
+	case "Zone":
+		return map[string]any{"zoneId": "Z" + strings.ToUpper(hash(name, 20)), "nameServers": []any{"ns-1.awsdns-01.org", "ns-2.awsdns-02.net"}}
+	case "Certificate":
+		return map[string]any{"arn": arn("acm", "certificate/"+hash(name, 8)+"-"+hash(name+"c", 4)), "domainValidationOptions": []any{map[string]any{
+			"resourceRecordName": "_" + hash(name, 32) + ".api.example.", "resourceRecordType": "CNAME",
+			"resourceRecordValue": "_" + hash(name+"v", 32) + ".acm-validations.aws.",
+		}}}
+	case "MetricAlarm":
+		return map[string]any{"arn": arn("cloudwatch", "alarm:"+name)}
 	case "ReplicationTask":
 		return map[string]any{"replicationTaskArn": arn("dms", "task:"+strings.ToUpper(hash(name, 26))), "status": "running"}
 	}

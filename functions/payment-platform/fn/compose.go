@@ -60,6 +60,11 @@ func (p *Plan) assemble(d Desired) (*composed.Unstructured, error) {
 		return nil, fmt.Errorf("%s: %w", d.Name, err)
 	}
 	delete(u.Object, "status")
+	for _, path := range slices.Sorted(maps.Keys(d.Set)) {
+		if err := u.SetValue(path, d.Set[path]); err != nil {
+			return nil, fmt.Errorf("%s: set %s: %w", d.Name, path, err)
+		}
+	}
 	return u, nil
 }
 

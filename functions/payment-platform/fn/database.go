@@ -92,7 +92,6 @@ func database(p *Plan) []Desired {
 				Description:      ptr("Aurora on the data subnets of payment-" + p.Spec.EnvironmentSuffix),
 				SubnetIDSelector: p.SelTier(TierData),
 			}}},
-			Stateful: true,
 		},
 		{
 			Name: ResDBClusterParams,
@@ -106,7 +105,7 @@ func database(p *Plan) []Desired {
 				},
 			}}},
 		},
-		{Name: ResAurora, Object: cluster, Stateful: true},
+		{Name: ResAurora, Object: cluster},
 		LogGroup(p, ResDBLogGroup, "/aws/rds/cluster/"+p.DBClusterIdentifier()+"/postgresql", p.LogRetentionDays()),
 	}
 	// One instance per AZ, in AZ order: the first is the preferred writer.

@@ -36,9 +36,8 @@ func encryption(p *Plan) []Desired {
 		key.Spec.ForProvider.Policy = p.keyPolicy(acct)
 	}
 	return []Desired{{
-		Name:     ResKMSKey,
-		Object:   key,
-		Stateful: true,
+		Name:   ResKMSKey,
+		Object: key,
 	}, {
 		Name:         ResKMSAlias,
 		ExternalName: p.KMSAliasName(),

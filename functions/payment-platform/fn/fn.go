@@ -36,6 +36,9 @@ var tiers = []func(*Plan) []Desired{
 	security,
 	database,
 	migration,
+	compute,
+	edge,
+	routing,
 }
 
 // RunFunction runs the six steps of the house plan: read, check, observe,
@@ -144,7 +147,7 @@ func removalRequested(annotations map[string]string) map[resource.Name]bool {
 
 // statefulKinds hold data or keys: never deleted because a spec edit
 // stopped wanting them, whatever the annotation says.
-var statefulKinds = []string{"Key", "Cluster", "Secret"}
+var statefulKinds = []string{"Key", "Cluster", "Secret", "Zone"}
 
 // retired reports whether the spec explicitly asked for a resource to go:
 // migration.enabled false (or no migration block) removes the DMS

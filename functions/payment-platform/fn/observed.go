@@ -23,6 +23,8 @@ type ObservedResource struct {
 	Name       string
 	// ExternalName is the crossplane.io/external-name annotation.
 	ExternalName string
+	// Annotations of the observed resource.
+	Annotations map[string]string
 }
 
 // Observed is a snapshot of the observed composed resources by
@@ -42,6 +44,7 @@ func NewObserved(ocds map[resource.Name]resource.ObservedComposed) Observed {
 			Kind:         u.GetKind(),
 			Name:         u.GetName(),
 			ExternalName: u.GetAnnotations()[AnnotationExternalName],
+			Annotations:  u.GetAnnotations(),
 		}
 		if ready := u.GetCondition("Ready"); ready.Status == "True" {
 			o.Ready = true
@@ -72,6 +75,18 @@ func (o Observed) Path(name resource.Name, path string) string {
 		return ""
 	}
 	return s
+}
+
+// Strings returns a string list of status.atProvider, or nil.
+func (o Observed) Strings(name resource.Name, key string) []string {
+	l, _ := o[name].AtProvider[key].([]any)
+	var out []string
+	for _, v := range l {
+		if s, ok := v.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // ID is status.atProvider.id of a resource, or "".

@@ -55,6 +55,8 @@ type Plan struct {
 	AZs     []AZ
 	Subnets map[string][]netip.Prefix // tier -> CIDR per AZ
 	Tags    map[string]string         // tags every AWS resource gets
+
+	cutover *Cutover // the step decision, computed once (see Decide)
 }
 
 // NewPlan computes the plan of a validated, defaulted spec.
@@ -161,9 +163,10 @@ type Desired struct {
 	Object Managed
 	// ExternalName, when set, pins the AWS name of the resource.
 	ExternalName string
-	// Stateful resources hold data or keys: once observed they are kept
-	// whatever the spec says.
-	Stateful bool
+	// Set holds field paths set after conversion, for what the typed value
+	// cannot carry through composed.From: an empty object (such as a WAF
+	// default action of allow: {}) is dropped by its omitempty handling.
+	Set map[string]any
 }
 
 func ptr[T any](v T) *T { return &v }

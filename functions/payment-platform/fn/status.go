@@ -21,6 +21,9 @@ const (
 	// ConditionProtected is True when observed resources the spec no longer
 	// wants are being kept instead of deleted.
 	ConditionProtected = "ResourcesProtected"
+	// ConditionCutoverReady says whether the next cutover step can be
+	// taken, and why not.
+	ConditionCutoverReady = "CutoverReady"
 )
 
 // setReadiness marks each desired composed resource ready when its observed
@@ -90,6 +93,29 @@ func (p *Plan) Status(dcds map[resource.Name]*resource.DesiredComposed) v1alpha1
 	st.DBClusterARN = p.Observed.ARN(ResAurora)
 	st.DBSecretARN = p.DBSecretARN()
 	st.Migration = p.migrationStatus()
+	if p.Spec.API != nil {
+		st.APIFunctionName = p.APIFunctionName()
+		st.LambdaFunctionName = st.APIFunctionName
+		st.APIFunctionARN = p.Observed.ARN(ResAPI)
+	}
+	st.ALBDNSName = p.Observed.String(ResALB, "dnsName")
+	st.ALBZoneID = p.Observed.String(ResALB, "zoneId")
+	st.WAFWebACLARN = p.Observed.ARN(ResWAF)
+	if p.Spec.Cutover != nil {
+		st.HostedZoneID = p.HostedZoneID()
+		st.NameServers = p.Observed.Strings(ResZone, "nameServers")
+		c := p.Decide()
+		oldW, newW := Weights(c.Effective, p.Spec.Cutover.Rollback)
+		st.Cutover = &v1alpha1.CutoverStatus{
+			Step: int(c.Effective), RequestedStep: int(c.Requested), Rollback: p.Spec.Cutover.Rollback,
+			Weights:              v1alpha1.CutoverWeights{Old: oldW, New: newW},
+			FailbackBoundSeconds: FailbackBoundSeconds(p.Spec.Cutover.TTLSeconds),
+			Message:              c.Blocked,
+		}
+		if st.Cutover.Message == "" && p.Spec.Cutover.Rollback {
+			st.Cutover.Message = "rolled back: all traffic goes to the old system"
+		}
+	}
 	if st.Migration != nil {
 		st.DMSReplicationTaskARN = p.Observed.String(ResMigrationTask, "replicationTaskArn")
 	}
@@ -152,6 +178,7 @@ func (p *Plan) report(rsp *fnv1.RunFunctionResponse, oxr, dxr *resource.Composit
 		"vpcId": st.VPCID, "kmsKeyArn": st.KMSKeyARN,
 		"dbWriterEndpoint": st.DBClusterEndpoint, "dbReaderEndpoint": st.DBReaderEndpoint,
 		"dbSecretArn": st.DBSecretARN, "dbClusterArn": st.DBClusterARN,
+		"albDnsName": st.ALBDNSName, "apiFunctionName": st.APIFunctionName,
 	} {
 		if v != "" {
 			dxr.ConnectionDetails[k] = []byte(v)
@@ -171,6 +198,19 @@ func (p *Plan) report(rsp *fnv1.RunFunctionResponse, oxr, dxr *resource.Composit
 		response.ConditionFalse(rsp, ConditionResources, "Creating").
 			WithMessage(fmt.Sprintf("%s composed resources ready; waiting for: %s", st.ResourcesReady, summarize(st.UnreadyResources, 12))).
 			TargetCompositeAndClaim()
+	}
+	if c := p.Spec.Cutover; c != nil {
+		d := p.Decide()
+		if d.Blocked != "" {
+			response.Warning(rsp, fmt.Errorf("spec.cutover.step: %s", d.Blocked)).TargetCompositeAndClaim()
+			response.ConditionFalse(rsp, ConditionCutoverReady, "StepHeld").WithMessage(d.Blocked).TargetCompositeAndClaim()
+		} else if d.NextBlocked != "" {
+			response.ConditionFalse(rsp, ConditionCutoverReady, "NotReady").
+				WithMessage(fmt.Sprintf("at step %d; the next step cannot be taken: %s", d.Effective, d.NextBlocked)).TargetCompositeAndClaim()
+		} else {
+			response.ConditionTrue(rsp, ConditionCutoverReady, "Ready").
+				WithMessage(fmt.Sprintf("at step %d; the next step can be taken (failback within %d s)", d.Effective, FailbackBoundSeconds(c.TTLSeconds))).TargetCompositeAndClaim()
+		}
 	}
 	if len(kept) > 0 {
 		names := make([]string, len(kept))

@@ -1,0 +1,157 @@
+package fn
+
+import (
+	"github.com/crossplane/function-sdk-go/resource"
+
+	appautoscaling "github.com/upbound/provider-aws/v2/apis/cluster/appautoscaling/v1beta1"
+	appautoscalingv2 "github.com/upbound/provider-aws/v2/apis/cluster/appautoscaling/v1beta2"
+	iam "github.com/upbound/provider-aws/v2/apis/cluster/iam/v1beta1"
+	lambdav2 "github.com/upbound/provider-aws/v2/apis/cluster/lambda/v1beta2"
+)
+
+// Composition-resource names of the compute tier. ResAPI gives the function
+// its AWS name payment-api-<suffix>.
+const (
+	ResAPI              = resource.Name("api")
+	ResAPIAlias         = resource.Name("api-alias")
+	ResAPILogGroup      = resource.Name("api-log-group")
+	ResAPIRole          = resource.Name("api-role")
+	ResAPIPolicy        = resource.Name("api-policy")
+	ResAPIScalingTarget = resource.Name("api-scaling-target")
+	ResAPIScalingPolicy = resource.Name("api-scaling-policy")
+	// AliasLive is the alias the ALB invokes and provisioned concurrency
+	// warms.
+	AliasLive = "live"
+)
+
+// APIFunctionName is the payment API's Lambda function name.
+func (p *Plan) APIFunctionName() string { return p.Name(ResAPI) }
+
+// compute composes the payment API: the app team's image on Lambda in the
+// app subnets with the app security group, X-Ray tracing, reserved
+// concurrency and a log group with the claim's retention; the live alias on
+// the latest published version; Application Auto Scaling of its provisioned
+// concurrency on utilization; and an execution role allowed exactly its log
+// group, its VPC network interfaces, the database secret and the platform
+// key.
+func compute(p *Plan) []Desired {
+	api := p.Spec.API
+	if api == nil {
+		return nil
+	}
+	name := p.APIFunctionName()
+	env := map[string]*string{
+		"PAYMENT_ENVIRONMENT": ptr(string(p.Spec.Environment)),
+		"DB_NAME":             ptr(p.Spec.Database.DatabaseName),
+	}
+	if v := p.Observed.String(ResAurora, "endpoint"); v != "" {
+		env["DB_ENDPOINT"] = ptr(v)
+	}
+	if v := p.DBSecretARN(); v != "" {
+		env["DB_SECRET_ARN"] = ptr(v)
+	}
+	for k, v := range api.Environment {
+		env[k] = ptr(v)
+	}
+	out := []Desired{
+		LogGroup(p, ResAPILogGroup, "/aws/lambda/"+name, p.LogRetentionDays()),
+		{
+			Name: ResAPIRole,
+			Object: &iam.Role{Spec: iam.RoleSpec{ForProvider: iam.RoleParameters{
+				Description:      ptr("Execution role of the payment API " + name),
+				AssumeRolePolicy: p.TrustPolicy("lambda.amazonaws.com", p.ARN("lambda", "function:"+name)),
+			}}},
+		},
+		{
+			Name: ResAPIPolicy,
+			Object: &iam.RolePolicy{Spec: iam.RolePolicySpec{ForProvider: iam.RolePolicyParameters{
+				RoleSelector: p.Sel(ResAPIRole),
+				Policy:       Policy(p.lambdaBaseStatements(name)...),
+			}}},
+		},
+		{
+			Name: ResAPI,
+			Object: &lambdav2.Function{Spec: lambdav2.FunctionSpec{ForProvider: lambdav2.FunctionParameters{
+				PackageType:                  ptr("Image"),
+				ImageURI:                     ptr(api.ImageURI),
+				MemorySize:                   ptr(float64(api.MemoryMB)),
+				Timeout:                      ptr(float64(api.TimeoutSeconds)),
+				ReservedConcurrentExecutions: ptr(float64(api.ReservedConcurrency)),
+				Publish:                      ptr(true),
+				RoleSelector:                 p.Sel(ResAPIRole),
+				KMSKeyArnSelector:            p.Sel(ResKMSKey),
+				TracingConfig:                &lambdav2.TracingConfigParameters{Mode: ptr("Active")},
+				Environment:                  &lambdav2.EnvironmentParameters{Variables: env},
+				VPCConfig: &lambdav2.VPCConfigParameters{
+					SubnetIDSelector:        p.SelTier(TierApp),
+					SecurityGroupIDSelector: p.Sel(ResSGApp),
+				},
+				LoggingConfig: &lambdav2.LoggingConfigParameters{LogFormat: ptr("JSON"), LogGroup: ptr("/aws/lambda/" + name)},
+				Description:   ptr("Payment API of payment-" + p.Spec.EnvironmentSuffix),
+			}}},
+		},
+	}
+	// The alias needs a published version, which exists once Lambda has
+	// created the function.
+	version := p.Observed.String(ResAPI, "version")
+	if version == "" || version == "$LATEST" {
+		return out
+	}
+	pc := api.ProvisionedConcurrency
+	resourceID := "function:" + name + ":" + AliasLive
+	return append(out,
+		Desired{
+			Name:         ResAPIAlias,
+			ExternalName: AliasLive,
+			Object: &lambdav2.Alias{Spec: lambdav2.AliasSpec{ForProvider: lambdav2.AliasParameters{
+				FunctionNameSelector: p.Sel(ResAPI),
+				FunctionVersion:      ptr(version),
+				Description:          ptr("What the ALB invokes; provisioned concurrency warms it"),
+			}}},
+		},
+		Desired{
+			Name: ResAPIScalingTarget,
+			Object: &appautoscaling.Target{Spec: appautoscaling.TargetSpec{ForProvider: appautoscaling.TargetParameters{
+				ServiceNamespace:  ptr("lambda"),
+				ResourceID:        ptr(resourceID),
+				ScalableDimension: ptr("lambda:function:ProvisionedConcurrency"),
+				MinCapacity:       ptr(float64(pc.Min)),
+				MaxCapacity:       ptr(float64(pc.Max)),
+			}}},
+		},
+		Desired{
+			Name: ResAPIScalingPolicy,
+			Object: &appautoscalingv2.Policy{Spec: appautoscalingv2.PolicySpec{ForProvider: appautoscalingv2.PolicyParameters{
+				PolicyType:                ptr("TargetTrackingScaling"),
+				ServiceNamespace:          ptr("lambda"),
+				ResourceIDSelector:        p.Sel(ResAPIScalingTarget),
+				ScalableDimensionSelector: p.Sel(ResAPIScalingTarget),
+				TargetTrackingScalingPolicyConfiguration: &appautoscalingv2.TargetTrackingScalingPolicyConfigurationParameters{
+					TargetValue: ptr(pc.TargetUtilization),
+					PredefinedMetricSpecification: &appautoscalingv2.PredefinedMetricSpecificationParameters{
+						PredefinedMetricType: ptr("LambdaProvisionedConcurrencyUtilization"),
+					},
+					ScaleInCooldown:  ptr(300.0),
+					ScaleOutCooldown: ptr(60.0),
+				},
+			}}},
+		},
+	)
+}
+
+// lambdaBaseStatements is what every platform Lambda may do: write its own
+// log group, manage its VPC network interfaces and send X-Ray traces (both
+// AWS APIs that cannot be scoped to a resource), read the database secret
+// and decrypt with the platform key.
+func (p *Plan) lambdaBaseStatements(function string) []Statement {
+	logGroup := p.ARN("logs", "log-group:/aws/lambda/"+function)
+	return []Statement{
+		Allow("WriteOwnLogs", []string{"logs:CreateLogStream", "logs:PutLogEvents"}, logGroup+":*"),
+		// AWS requires Resource "*" for these (no resource-level permissions).
+		Allow("VPCNetworkInterfaces", []string{"ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface",
+			"ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"}, "*"),
+		Allow("XRayTraces", []string{"xray:PutTraceSegments", "xray:PutTelemetryRecords"}, "*"),
+		Allow("ReadDatabaseSecret", []string{"secretsmanager:GetSecretValue"}, p.secretARNOrPattern()),
+		Allow("DecryptWithPlatformKey", []string{"kms:Decrypt"}, p.KMSKeyARNOrPattern()),
+	}
+}

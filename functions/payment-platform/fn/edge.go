@@ -1,0 +1,270 @@
+package fn
+
+import (
+	"github.com/crossplane/function-sdk-go/resource"
+
+	acm "github.com/upbound/provider-aws/v2/apis/cluster/acm/v1beta1"
+	acmv2 "github.com/upbound/provider-aws/v2/apis/cluster/acm/v1beta2"
+	elbv2 "github.com/upbound/provider-aws/v2/apis/cluster/elbv2/v1beta1"
+	elbv2v2 "github.com/upbound/provider-aws/v2/apis/cluster/elbv2/v1beta2"
+	lambda "github.com/upbound/provider-aws/v2/apis/cluster/lambda/v1beta1"
+	route53v2 "github.com/upbound/provider-aws/v2/apis/cluster/route53/v1beta2"
+	wafv2 "github.com/upbound/provider-aws/v2/apis/cluster/wafv2/v1beta1"
+)
+
+// Composition-resource names of the edge tier. ResALB and ResWAF give the
+// AWS names payment-alb-<suffix> and payment-waf-<suffix>.
+const (
+	ResALB               = resource.Name("alb")
+	ResAPITargetGroup    = resource.Name("api-tg")
+	ResAPIPermissionALB  = resource.Name("api-permission-alb")
+	ResAPITGAttachment   = resource.Name("api-tg-attachment")
+	ResListenerHTTPS     = resource.Name("listener-https")
+	ResListenerHTTP      = resource.Name("listener-http")
+	ResCertificate       = resource.Name("certificate")
+	ResCertValidationRec = resource.Name("certificate-validation-record")
+	ResCertValidation    = resource.Name("certificate-validation")
+	ResWAF               = resource.Name("waf")
+	ResWAFAssociation    = resource.Name("waf-association")
+)
+
+// edge composes the public HTTPS entry: an internet-facing ALB on the public
+// subnets (ALB security group, invalid headers dropped, deletion protection
+// in prod), a Lambda target group health-checking the API, the permission
+// for the ALB to invoke the live alias and the attachment, an HTTPS
+// listener with the certificate and a TLS 1.2+ policy, an HTTP listener that
+// only redirects to HTTPS, the ACM certificate when the claim asks for one
+// (validated by DNS in the cutover zone), and the WAF web ACL on the ALB.
+func edge(p *Plan) []Desired {
+	in := p.Spec.Ingress
+	if in == nil || p.Spec.API == nil {
+		return nil
+	}
+	out := []Desired{
+		{
+			Name: ResALB,
+			Object: &elbv2v2.LB{Spec: elbv2v2.LBSpec{ForProvider: elbv2v2.LBParameters{
+				Name:                     ptr(p.Name(ResALB)),
+				LoadBalancerType:         ptr("application"),
+				Internal:                 ptr(false),
+				SubnetSelector:           p.SelTier(TierPublic),
+				SecurityGroupSelector:    p.Sel(ResSGALB),
+				DropInvalidHeaderFields:  ptr(true),
+				EnableDeletionProtection: ptr(p.Spec.IsProd()),
+				EnableHttp2:              ptr(true),
+				DesyncMitigationMode:     ptr("strictest"),
+				IdleTimeout:              ptr(60.0),
+			}}},
+		},
+		{
+			Name: ResAPITargetGroup,
+			Object: &elbv2v2.LBTargetGroup{Spec: elbv2v2.LBTargetGroupSpec{ForProvider: elbv2v2.LBTargetGroupParameters{
+				Name:                           ptr(p.Name(ResAPITargetGroup)),
+				TargetType:                     ptr("lambda"),
+				LambdaMultiValueHeadersEnabled: ptr(false),
+				HealthCheck: &elbv2v2.HealthCheckParameters{
+					Enabled:            ptr(true),
+					Path:               ptr(p.Spec.API.HealthCheckPath),
+					Interval:           ptr(35.0),
+					Timeout:            ptr(30.0),
+					HealthyThreshold:   ptr(2.0),
+					UnhealthyThreshold: ptr(2.0),
+					Matcher:            ptr("200"),
+				},
+			}}},
+		},
+		{
+			Name: ResListenerHTTPS,
+			Object: &elbv2v2.LBListener{Spec: elbv2v2.LBListenerSpec{ForProvider: elbv2v2.LBListenerParameters{
+				LoadBalancerArnSelector: p.Sel(ResALB),
+				Port:                    ptr(443.0),
+				Protocol:                ptr("HTTPS"),
+				SSLPolicy:               ptr(in.TLSPolicy),
+				CertificateArn:          p.certificateARN(),
+				DefaultAction: []elbv2v2.DefaultActionParameters{{
+					Type:                   ptr("forward"),
+					TargetGroupArnSelector: p.Sel(ResAPITargetGroup),
+				}},
+				RoutingHTTPResponseStrictTransportSecurityHeaderValue: ptr("max-age=31536000; includeSubDomains"),
+			}}},
+		},
+		{
+			Name: ResListenerHTTP,
+			Object: &elbv2v2.LBListener{Spec: elbv2v2.LBListenerSpec{ForProvider: elbv2v2.LBListenerParameters{
+				LoadBalancerArnSelector: p.Sel(ResALB),
+				Port:                    ptr(80.0),
+				Protocol:                ptr("HTTP"),
+				DefaultAction: []elbv2v2.DefaultActionParameters{{
+					Type: ptr("redirect"),
+					Redirect: &elbv2v2.RedirectParameters{
+						Protocol: ptr("HTTPS"), Port: ptr("443"), StatusCode: ptr("HTTP_301"),
+					},
+				}},
+			}}},
+		},
+		{
+			Name: ResWAF,
+			// Requests no rule blocks are allowed.
+			Set: map[string]any{"spec.forProvider.defaultAction": map[string]any{"allow": map[string]any{}}},
+			Object: &wafv2.WebACL{Spec: wafv2.WebACLSpec{ForProvider: wafv2.WebACLParameters{
+				Name:        ptr(p.Name(ResWAF)),
+				Description: ptr("Payment API: AWS managed rules and a per-IP rate limit"),
+				Scope:       ptr("REGIONAL"),
+				RuleJSON:    ptr(WAFRulesJSON(p)),
+				VisibilityConfig: &wafv2.WebACLVisibilityConfigParameters{
+					CloudwatchMetricsEnabled: ptr(true),
+					MetricName:               ptr(p.Name(ResWAF)),
+					SampledRequestsEnabled:   ptr(true),
+				},
+			}}},
+		},
+		{
+			Name: ResWAFAssociation,
+			Object: &wafv2.WebACLAssociation{Spec: wafv2.WebACLAssociationSpec{ForProvider: wafv2.WebACLAssociationParameters{
+				ResourceArnSelector: p.Sel(ResALB),
+				WebACLArnSelector:   p.Sel(ResWAF),
+			}}},
+		},
+	}
+	if in.CreateCertificate {
+		out = append(out, p.certificate()...)
+	}
+	// The ALB may invoke the live alias once the target group exists; the
+	// alias is attached once the permission does.
+	tgARN, aliasARN := p.Observed.ARN(ResAPITargetGroup), p.Observed.ARN(ResAPIAlias)
+	if tgARN != "" {
+		out = append(out, Desired{
+			Name: ResAPIPermissionALB,
+			Object: &lambda.Permission{Spec: lambda.PermissionSpec{ForProvider: lambda.PermissionParameters{
+				Action:               ptr("lambda:InvokeFunction"),
+				FunctionNameSelector: p.Sel(ResAPI),
+				Qualifier:            ptr(AliasLive),
+				Principal:            ptr("elasticloadbalancing.amazonaws.com"),
+				SourceArn:            ptr(tgARN),
+				StatementID:          ptr("AllowALBInvoke"),
+			}}},
+		})
+	}
+	if tgARN != "" && aliasARN != "" && p.Observed[ResAPIPermissionALB].Ready {
+		out = append(out, Desired{
+			Name: ResAPITGAttachment,
+			Object: &elbv2.LBTargetGroupAttachment{Spec: elbv2.LBTargetGroupAttachmentSpec{ForProvider: elbv2.LBTargetGroupAttachmentParameters{
+				TargetGroupArnSelector: p.Sel(ResAPITargetGroup),
+				TargetID:               ptr(aliasARN),
+			}}},
+		})
+	}
+	return out
+}
+
+// certificateARN is the claim's certificate, or the one the platform
+// requests once it is issued (validated).
+func (p *Plan) certificateARN() *string {
+	if arn := p.Spec.Ingress.CertificateARN; arn != "" {
+		return ptr(arn)
+	}
+	if arn := p.Observed.ARN(ResCertificate); arn != "" && p.Observed[ResCertValidation].Ready {
+		return ptr(arn)
+	}
+	return nil
+}
+
+// certificate requests an ACM certificate for the domain and validates it
+// with the DNS record ACM asks for, in the cutover zone.
+func (p *Plan) certificate() []Desired {
+	out := []Desired{{
+		Name: ResCertificate,
+		Object: &acmv2.Certificate{Spec: acmv2.CertificateSpec{ForProvider: acmv2.CertificateParameters{
+			DomainName:       ptr(p.Spec.Ingress.DomainName),
+			ValidationMethod: ptr("DNS"),
+			KeyAlgorithm:     ptr("EC_prime256v1"),
+		}}},
+	}}
+	name := p.Observed.Path(ResCertificate, "domainValidationOptions[0].resourceRecordName")
+	typ := p.Observed.Path(ResCertificate, "domainValidationOptions[0].resourceRecordType")
+	value := p.Observed.Path(ResCertificate, "domainValidationOptions[0].resourceRecordValue")
+	if name == "" || typ == "" || value == "" {
+		return out
+	}
+	rec := &route53v2.Record{Spec: route53v2.RecordSpec{ForProvider: route53v2.RecordParameters{
+		Name:           ptr(name),
+		Type:           ptr(typ),
+		Records:        []*string{ptr(value)},
+		TTL:            ptr(60.0),
+		AllowOverwrite: ptr(true),
+	}}}
+	p.setZone(&rec.Spec.ForProvider)
+	return append(out, Desired{Name: ResCertValidationRec, Object: rec}, Desired{
+		Name: ResCertValidation,
+		Object: &acm.CertificateValidation{Spec: acm.CertificateValidationSpec{ForProvider: acm.CertificateValidationParameters{
+			CertificateArnSelector: p.Sel(ResCertificate),
+			ValidationRecordFqdns:  []*string{ptr(name)},
+		}}},
+	})
+}
+
+// wafRule is a WAFv2 rule in the AWS API's JSON shape (what ruleJson takes).
+type wafRule struct {
+	Name             string            `json:"Name"`
+	Priority         int               `json:"Priority"`
+	Statement        wafStatement      `json:"Statement"`
+	OverrideAction   *wafAction        `json:"OverrideAction,omitempty"`
+	Action           *wafAction        `json:"Action,omitempty"`
+	VisibilityConfig wafVisibilityConf `json:"VisibilityConfig"`
+}
+
+type wafStatement struct {
+	ManagedRuleGroupStatement *wafManagedRuleGroup `json:"ManagedRuleGroupStatement,omitempty"`
+	RateBasedStatement        *wafRateBased        `json:"RateBasedStatement,omitempty"`
+}
+
+type wafManagedRuleGroup struct {
+	VendorName string `json:"VendorName"`
+	Name       string `json:"Name"`
+}
+
+type wafRateBased struct {
+	Limit               int    `json:"Limit"`
+	EvaluationWindowSec int    `json:"EvaluationWindowSec"`
+	AggregateKeyType    string `json:"AggregateKeyType"`
+}
+
+type wafAction struct {
+	None  *struct{} `json:"None,omitempty"`
+	Block *struct{} `json:"Block,omitempty"`
+}
+
+type wafVisibilityConf struct {
+	SampledRequestsEnabled   bool   `json:"SampledRequestsEnabled"`
+	CloudWatchMetricsEnabled bool   `json:"CloudWatchMetricsEnabled"`
+	MetricName               string `json:"MetricName"`
+}
+
+// WAFRulesJSON: the per-IP rate limit over a 60-second window (not the
+// 5-minute default, so a burst is cut within a minute), the AWS common rule
+// set and, unless the claim turns it off, the SQL-injection rule set.
+func WAFRulesJSON(p *Plan) string {
+	vis := func(n string) wafVisibilityConf {
+		return wafVisibilityConf{SampledRequestsEnabled: true, CloudWatchMetricsEnabled: true, MetricName: n}
+	}
+	managed := func(name string, prio int) wafRule {
+		return wafRule{
+			Name: name, Priority: prio,
+			Statement:        wafStatement{ManagedRuleGroupStatement: &wafManagedRuleGroup{VendorName: "AWS", Name: name}},
+			OverrideAction:   &wafAction{None: &struct{}{}},
+			VisibilityConfig: vis(name),
+		}
+	}
+	rules := []wafRule{{
+		Name: "rate-limit-per-ip", Priority: 0,
+		Statement: wafStatement{RateBasedStatement: &wafRateBased{
+			Limit: p.Spec.Ingress.WAF.RateLimitPerMinute, EvaluationWindowSec: 60, AggregateKeyType: "IP",
+		}},
+		Action:           &wafAction{Block: &struct{}{}},
+		VisibilityConfig: vis("rate-limit-per-ip"),
+	}, managed("AWSManagedRulesCommonRuleSet", 1)}
+	if *p.Spec.Ingress.WAF.SQLInjection {
+		rules = append(rules, managed("AWSManagedRulesSQLiRuleSet", 2))
+	}
+	return mustJSON(rules)
+}
