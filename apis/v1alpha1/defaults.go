@@ -33,6 +33,7 @@ func (s *XPaymentPlatformSpec) Default() {
 	if s.Migration != nil {
 		s.Migration.defaultFor(s.Environment)
 	}
+	s.Monitoring.defaults()
 	if s.API != nil {
 		s.API.defaults()
 	}
@@ -42,6 +43,19 @@ func (s *XPaymentPlatformSpec) Default() {
 	if s.Cutover != nil {
 		s.Cutover.defaults()
 	}
+}
+
+func (m *MonitoringSpec) defaults() {
+	setDefault(&m.LogRetentionDays, 365)
+	setDefault(&m.BudgetMonthlyUSD, 3000)
+	t := &m.Thresholds
+	setDefault(&t.ALBLatencySeconds, 1.0)
+	setDefault(&t.ALB5xxPerMinute, 10)
+	setDefault(&t.LambdaErrorsPerMinute, 10)
+	setDefault(&t.LambdaThrottlesPerMinute, 1)
+	setDefault(&t.AuroraCPUPercent, 80)
+	setDefault(&t.AuroraACUPercent, 90)
+	setDefault(&t.DMSCDCLatencySeconds, 60)
 }
 
 func (n *NetworkSpec) defaultFor(env Environment) {

@@ -133,6 +133,11 @@ type XPaymentPlatformSpec struct {
 	// Cutover moves traffic from the old system with Route 53 weights.
 	// +optional
 	Cutover *CutoverSpec `json:"cutover,omitempty"`
+
+	// Monitoring is alerting, log retention and the cost budget.
+	// +kubebuilder:default={}
+	// +optional
+	Monitoring MonitoringSpec `json:"monitoring,omitempty"`
 }
 
 // NATMode says how many NAT gateways the VPC gets.
@@ -299,6 +304,16 @@ type XPaymentPlatformStatus struct {
 	// Cutover is where traffic is.
 	// +optional
 	Cutover *CutoverStatus `json:"cutover,omitempty"`
+
+	// DashboardURL opens the CloudWatch dashboard of the migration.
+	// +optional
+	DashboardURL string `json:"dashboardUrl,omitempty"`
+	// SNSTopicARN receives every alarm.
+	// +optional
+	SNSTopicARN string `json:"snsTopicArn,omitempty"`
+	// EstimatedMonthlyCostUSD of what the claim creates.
+	// +optional
+	EstimatedMonthlyCostUSD *CostEstimate `json:"estimatedMonthlyCostUsd,omitempty"`
 }
 
 // CutoverStatus is the state of the cutover.

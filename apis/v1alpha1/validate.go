@@ -58,6 +58,7 @@ func (s *XPaymentPlatformSpec) Validate() field.ErrorList {
 	if s.Migration != nil {
 		errs = append(errs, s.Migration.validate(root.Child("migration"), s)...)
 	}
+	errs = append(errs, s.Monitoring.validate(root.Child("monitoring"))...)
 	if s.API != nil {
 		errs = append(errs, s.API.validate(root.Child("api"))...)
 	}
@@ -147,6 +148,52 @@ func (n *NetworkSpec) validate(p *field.Path, s *XPaymentPlatformSpec) field.Err
 		errs = append(errs, field.Invalid(rp, n.FlowLogRetentionDays, "prod keeps flow logs at least 365 days (PCI DSS 10.5.1)"))
 	}
 	return errs
+}
+
+var (
+	emailRE   = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
+	webhookRE = regexp.MustCompile(`^https://[^\s]+$`)
+)
+
+func (m *MonitoringSpec) validate(p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	for i, e := range m.AlarmEmails {
+		if !emailRE.MatchString(e) || len(e) > 254 {
+			errs = append(errs, field.Invalid(p.Child("alarmEmails").Index(i), e, "must be an email address"))
+		}
+	}
+	for i, w := range m.AlarmWebhooks {
+		if !webhookRE.MatchString(w) || len(w) > 2048 {
+			errs = append(errs, field.Invalid(p.Child("alarmWebhooks").Index(i), w, "must be an https:// URL (SNS delivers alarms over HTTPS only)"))
+		}
+	}
+	if !slices.Contains(retentions, m.LogRetentionDays) {
+		errs = append(errs, field.NotSupported(p.Child("logRetentionDays"), m.LogRetentionDays, intStrings(retentions)))
+	}
+	if m.BudgetMonthlyUSD < 0 {
+		errs = append(errs, field.Invalid(p.Child("budgetMonthlyUsd"), m.BudgetMonthlyUSD, "must not be negative"))
+	}
+	t, tp := m.Thresholds, p.Child("thresholds")
+	checks := map[string]bool{
+		"albLatencySeconds": t.ALBLatencySeconds < 0.1, "alb5xxPerMinute": t.ALB5xxPerMinute < 1,
+		"lambdaErrorsPerMinute": t.LambdaErrorsPerMinute < 1, "lambdaThrottlesPerMinute": t.LambdaThrottlesPerMinute < 1,
+		"auroraCpuPercent": t.AuroraCPUPercent < 1 || t.AuroraCPUPercent > 100, "auroraAcuPercent": t.AuroraACUPercent < 1 || t.AuroraACUPercent > 100,
+		"dmsCdcLatencySeconds": t.DMSCDCLatencySeconds < 1,
+	}
+	for _, name := range sortedKeys(checks) {
+		if checks[name] {
+			errs = append(errs, field.Invalid(tp.Child(name), fmt.Sprint(thresholdValue(t, name)), "out of range (see the XRD)"))
+		}
+	}
+	return errs
+}
+
+func thresholdValue(t AlarmThresholds, name string) any {
+	return map[string]any{
+		"albLatencySeconds": t.ALBLatencySeconds, "alb5xxPerMinute": t.ALB5xxPerMinute, "lambdaErrorsPerMinute": t.LambdaErrorsPerMinute,
+		"lambdaThrottlesPerMinute": t.LambdaThrottlesPerMinute, "auroraCpuPercent": t.AuroraCPUPercent, "auroraAcuPercent": t.AuroraACUPercent,
+		"dmsCdcLatencySeconds": t.DMSCDCLatencySeconds,
+	}[name]
 }
 
 func intStrings(v []int) []string {

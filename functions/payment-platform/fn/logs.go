@@ -22,4 +22,4 @@ func LogGroup(p *Plan, name resource.Name, groupName string, retentionDays int) 
 
 // LogRetentionDays is how long every log group the platform creates keeps
 // its events.
-func (p *Plan) LogRetentionDays() int { return p.Spec.Network.FlowLogRetentionDays }
+func (p *Plan) LogRetentionDays() int { return p.Spec.Monitoring.LogRetentionDays }
