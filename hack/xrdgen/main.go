@@ -135,4 +135,5 @@ var connectionSecretKeys = []any{
 	"dbClusterArn",
 	"albDnsName",
 	"apiFunctionName",
+	"snsTopicArn",
 }

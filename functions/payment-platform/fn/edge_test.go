@@ -49,6 +49,7 @@ func edgeWorld(t *testing.T, spec string) map[string]*fnv1.Resource {
 				atp.Fields["masterUserSecret"] = secret
 			case "migration":
 				set("status", "running")
+				set("replicationTaskArn", "arn:aws:dms:us-east-2:123456789012:task:ABCDEFGHIJKLMNOP")
 			case "api":
 				set("version", "7")
 			case "alb":

@@ -63,8 +63,18 @@ func (p *Plan) keyPolicy(acct string) *string {
 			"kms:EncryptionContext:aws:logs:arn": "arn:" + p.Partition() + ":logs:" + p.Region() + ":" + acct + ":log-group:*",
 		}},
 	}
+	// CloudWatch alarms publish to the topic encrypted with this key.
+	alarms := Statement{
+		Sid:       "AllowCloudWatchAlarmsToEncryptedTopic",
+		Effect:    "Allow",
+		Principal: &Principal{Service: []string{"cloudwatch.amazonaws.com"}},
+		Action:    []string{"kms:Decrypt", "kms:GenerateDataKey*"},
+		Resource:  []string{"*"},
+		Condition: map[string]map[string]string{"StringEquals": {"aws:SourceAccount": acct}},
+	}
 	return Policy(
 		Statement{Sid: "EnableRootAccount", Effect: "Allow", Principal: &Principal{AWS: []string{root}}, Action: []string{"kms:*"}, Resource: []string{"*"}},
 		logs,
+		alarms,
 	)
 }

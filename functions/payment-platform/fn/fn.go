@@ -39,6 +39,7 @@ var tiers = []func(*Plan) []Desired{
 	compute,
 	edge,
 	routing,
+	monitoring,
 }
 
 // RunFunction runs the six steps of the house plan: read, check, observe,

@@ -479,14 +479,23 @@ func TestKeepsObservedResources(t *testing.T) {
 // TestStableNames pins every composition-resource name and metadata.name of
 // the prod claim: a rename is a breaking change and must be deliberate.
 func TestStableNames(t *testing.T) {
-	rsp := run(t, withClaim(newRequest(t, prodSpec, readyWorld(t, prodSpec))))
+	spec := edgeSpec(0, false) + "monitoring: {alarmEmails: [oncall@example.com], alarmWebhooks: ['https://events.pagerduty.com/x']}\n"
+	rsp := run(t, withClaim(newRequest(t, spec, edgeWorld(t, spec))))
 	want := []string{
-		"aurora", "aurora-instance-a", "aurora-instance-b", "aurora-instance-c", "db-cluster-params", "db-log-group",
-		"db-secret-rotation", "db-subnet-group", "dms", "dms-cloudwatch-logs-role", "dms-cloudwatch-logs-role-policy",
-		"dms-secrets-policy", "dms-secrets-role", "dms-source-endpoint", "dms-subnet-group", "dms-target-endpoint",
-		"dms-vpc-role", "dms-vpc-role-policy",
-		"flowlog", "flowlogs-log-group", "flowlogs-policy", "flowlogs-role", "igw", "kms-alias", "kms-key", "migration",
-		"nat-a", "nat-b", "nat-c", "nat-eip-a", "nat-eip-b", "nat-eip-c",
+		"alarm-alb-5xx", "alarm-alb-latency", "alarm-api-errors", "alarm-api-throttles", "alarm-aurora-acu", "alarm-aurora-cpu",
+		"alarm-dms-cdc-latency", "alarm-validation-failed", "alarms", "alarms-email-0", "alarms-https-0",
+		"alb", "api", "api-alias", "api-log-group", "api-permission-alb", "api-policy", "api-role",
+		"api-scaling-policy", "api-scaling-target", "api-tg", "api-tg-attachment",
+		"aurora", "aurora-instance-a", "aurora-instance-b", "aurora-instance-c",
+		"cutover-guard-5xx", "cutover-guard-latency", "cutover-guard-rollback", "dashboard",
+		"db-cluster-params", "db-log-group", "db-secret-rotation", "db-subnet-group",
+		"dms", "dms-cloudwatch-logs-role", "dms-cloudwatch-logs-role-policy", "dms-secrets-policy", "dms-secrets-role",
+		"dms-source-endpoint", "dms-subnet-group", "dms-target-endpoint", "dms-vpc-role", "dms-vpc-role-policy",
+		"flowlog", "flowlogs-log-group", "flowlogs-policy", "flowlogs-role",
+		"health-cutover-guard-5xx", "health-cutover-guard-latency", "health-cutover-guard-rollback",
+		"health-new", "health-new-endpoint", "health-old", "igw", "kms-alias", "kms-key",
+		"listener-http", "listener-https", "migration",
+		"nat-a", "nat-b", "nat-c", "nat-eip-a", "nat-eip-b", "nat-eip-c", "record-new", "record-old",
 		"rt-app-a", "rt-app-a-default-nat", "rt-app-b", "rt-app-b-default-nat", "rt-app-c", "rt-app-c-default-nat",
 		"rt-data", "rt-public", "rt-public-default-igw",
 		"rta-app-a", "rta-app-b", "rta-app-c", "rta-data-a", "rta-data-b", "rta-data-c", "rta-public-a", "rta-public-b", "rta-public-c",
@@ -496,7 +505,7 @@ func TestStableNames(t *testing.T) {
 		"subnet-app-a", "subnet-app-b", "subnet-app-c", "subnet-data-a", "subnet-data-b", "subnet-data-c",
 		"subnet-public-a", "subnet-public-b", "subnet-public-c",
 		"usage-aurora-kms-key", "usage-aurora-sg-database", "usage-aurora-subnet-group",
-		"usage-dms-kms-key", "usage-dms-sg-dms", "usage-dms-subnet-group", "vpc",
+		"usage-dms-kms-key", "usage-dms-sg-dms", "usage-dms-subnet-group", "vpc", "waf", "waf-association",
 	}
 	if diff := cmp.Diff(want, names(rsp)); diff != "" {
 		t.Errorf("composition-resource names changed (-want +got):\n%s", diff)
@@ -510,6 +519,7 @@ func TestStableNames(t *testing.T) {
 		"kms-alias": "alias/payment-prod", "flowlogs-log-group": "/aws/vpc/flowlogs/payment-prod",
 		"db-log-group": "/aws/rds/cluster/payment-aurora-prod/postgresql", "dms-subnet-group": "payment-dms-subnet-group-prod",
 		"dms-vpc-role": "dms-vpc-role", "dms-cloudwatch-logs-role": "dms-cloudwatch-logs-role",
+		"dashboard": "payment-migration-prod", "api-alias": "live",
 	}
 	for n, want := range ext {
 		if got, _ := get(desired(t, rsp, n), "metadata.annotations").(map[string]any); got[AnnotationExternalName] != want {

@@ -8,7 +8,6 @@ import (
 	"github.com/crossplane/function-sdk-go/resource"
 
 	xpv1 "github.com/crossplane/crossplane-runtime/v2/apis/common/v1"
-	cloudwatchv2 "github.com/upbound/provider-aws/v2/apis/cluster/cloudwatch/v1beta2"
 	route53 "github.com/upbound/provider-aws/v2/apis/cluster/route53/v1beta1"
 	route53v2 "github.com/upbound/provider-aws/v2/apis/cluster/route53/v1beta2"
 
@@ -282,42 +281,27 @@ func (p *Plan) selGuard() *xpv1.Selector {
 	return &xpv1.Selector{MatchControllerRef: &t, MatchLabels: map[string]string{LabelCutoverGuard: "true"}}
 }
 
-// guardAlarm is one cutover-guard alarm: a single standard-resolution
-// metric with a plain statistic, the kind Route 53 health checks accept.
-type guardAlarm struct {
-	Name        resource.Name
-	Namespace   string
-	Metric      string
-	Statistic   string
-	Threshold   float64
-	Comparison  string
-	Dimensions  map[string]string
-	Missing     string
-	Description string
-}
-
 // guardAlarms are the alarms whose dimensions are known: the ALB ones once
 // the ALB and target group exist.
-func (p *Plan) guardAlarms() []guardAlarm {
+func (p *Plan) guardAlarms() []Alarm {
 	g := p.Spec.Cutover.Guard
-	out := []guardAlarm{{
+	out := []Alarm{{
 		Name: ResGuardAlarmRollback, Namespace: MetricNamespace, Metric: MetricRollbackRequested, Statistic: "Maximum",
-		Threshold: 1, Comparison: "GreaterThanOrEqualToThreshold", Missing: "notBreaching",
+		Threshold: 1, Comparison: "GreaterThanOrEqualToThreshold",
 		Dimensions:  map[string]string{DimensionSuffix: p.Spec.EnvironmentSuffix},
 		Description: "The rollback Lambda asked for the old system: Route 53 fails back",
 	}}
-	lb, tg := p.Observed.String(ResALB, "arnSuffix"), p.Observed.String(ResAPITargetGroup, "arnSuffix")
-	if lb == "" || tg == "" {
+	dims := p.albDimensions()
+	if dims == nil {
 		return out
 	}
-	dims := map[string]string{"LoadBalancer": lb, "TargetGroup": tg}
-	return append(out, guardAlarm{
+	return append(out, Alarm{
 		Name: ResGuardAlarm5xx, Namespace: "AWS/ApplicationELB", Metric: "HTTPCode_Target_5XX_Count", Statistic: "Sum",
-		Threshold: float64(g.Target5xxPerMinute), Comparison: "GreaterThanOrEqualToThreshold", Missing: "notBreaching", Dimensions: dims,
+		Threshold: float64(g.Target5xxPerMinute), Comparison: "GreaterThanOrEqualToThreshold", Dimensions: dims,
 		Description: "The payment API answers 5xx: Route 53 fails back to the old system",
-	}, guardAlarm{
+	}, Alarm{
 		Name: ResGuardAlarmLatency, Namespace: "AWS/ApplicationELB", Metric: "TargetResponseTime", Statistic: "Average",
-		Threshold: g.LatencySeconds, Comparison: "GreaterThanThreshold", Missing: "notBreaching", Dimensions: dims,
+		Threshold: g.LatencySeconds, Comparison: "GreaterThanThreshold", Dimensions: dims,
 		Description: "The payment API is slow: Route 53 fails back to the old system",
 	})
 }
@@ -327,7 +311,7 @@ func (p *Plan) guardAlarms() []guardAlarm {
 func (p *Plan) guard() []Desired {
 	var out []Desired
 	for _, a := range p.guardAlarms() {
-		out = append(out, Desired{Name: a.Name, Object: p.metricAlarm(a, nil)})
+		out = append(out, Desired{Name: a.Name, Object: p.MetricAlarm(a)})
 		hc := &route53.HealthCheck{Spec: route53.HealthCheckSpec{ForProvider: route53.HealthCheckParameters{
 			Type:                         ptr("CLOUDWATCH_METRIC"),
 			CloudwatchAlarmNameSelector:  p.Sel(a.Name),
@@ -339,30 +323,6 @@ func (p *Plan) guard() []Desired {
 		out = append(out, Desired{Name: "health-" + a.Name, Object: hc})
 	}
 	return out
-}
-
-// metricAlarm renders an alarm; actions (the SNS topic) are added by the
-// monitoring tier's caller.
-func (p *Plan) metricAlarm(a guardAlarm, actions []*string) *cloudwatchv2.MetricAlarm {
-	dims := map[string]*string{}
-	for k, v := range a.Dimensions {
-		dims[k] = ptr(v)
-	}
-	return &cloudwatchv2.MetricAlarm{Spec: cloudwatchv2.MetricAlarmSpec{ForProvider: cloudwatchv2.MetricAlarmParameters{
-		AlarmDescription:   ptr(a.Description),
-		Namespace:          ptr(a.Namespace),
-		MetricName:         ptr(a.Metric),
-		Statistic:          ptr(a.Statistic),
-		Period:             ptr(float64(GuardAlarmPeriodSeconds)),
-		EvaluationPeriods:  ptr(float64(GuardAlarmEvaluationPeriods)),
-		DatapointsToAlarm:  ptr(float64(GuardAlarmEvaluationPeriods)),
-		Threshold:          ptr(a.Threshold),
-		ComparisonOperator: ptr(a.Comparison),
-		TreatMissingData:   ptr(a.Missing),
-		Dimensions:         dims,
-		AlarmActions:       actions,
-		OkActions:          actions,
-	}}}
 }
 
 func trunc(s string, n int) string {

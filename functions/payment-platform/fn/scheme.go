@@ -9,6 +9,7 @@ import (
 	acmv2 "github.com/upbound/provider-aws/v2/apis/cluster/acm/v1beta2"
 	appautoscaling "github.com/upbound/provider-aws/v2/apis/cluster/appautoscaling/v1beta1"
 	appautoscalingv2 "github.com/upbound/provider-aws/v2/apis/cluster/appautoscaling/v1beta2"
+	cloudwatch "github.com/upbound/provider-aws/v2/apis/cluster/cloudwatch/v1beta1"
 	cloudwatchv2 "github.com/upbound/provider-aws/v2/apis/cluster/cloudwatch/v1beta2"
 	cwlogs "github.com/upbound/provider-aws/v2/apis/cluster/cloudwatchlogs/v1beta1"
 	dms "github.com/upbound/provider-aws/v2/apis/cluster/dms/v1beta1"
@@ -26,6 +27,7 @@ import (
 	route53 "github.com/upbound/provider-aws/v2/apis/cluster/route53/v1beta1"
 	route53v2 "github.com/upbound/provider-aws/v2/apis/cluster/route53/v1beta2"
 	secretsmanagerv2 "github.com/upbound/provider-aws/v2/apis/cluster/secretsmanager/v1beta2"
+	sns "github.com/upbound/provider-aws/v2/apis/cluster/sns/v1beta1"
 	wafv2 "github.com/upbound/provider-aws/v2/apis/cluster/wafv2/v1beta1"
 )
 
@@ -36,7 +38,9 @@ var schemeBuilders = []func(*runtime.Scheme) error{
 	acmv2.AddToScheme,
 	appautoscaling.AddToScheme,
 	appautoscalingv2.AddToScheme,
+	cloudwatch.AddToScheme,
 	cloudwatchv2.AddToScheme,
+	sns.AddToScheme,
 	cwlogs.AddToScheme,
 	elbv2.AddToScheme,
 	elbv2v2.AddToScheme,

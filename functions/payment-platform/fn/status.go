@@ -24,6 +24,8 @@ const (
 	// ConditionCutoverReady says whether the next cutover step can be
 	// taken, and why not.
 	ConditionCutoverReady = "CutoverReady"
+	// ConditionMigrationHealthy reflects the DMS task.
+	ConditionMigrationHealthy = "MigrationHealthy"
 )
 
 // setReadiness marks each desired composed resource ready when its observed
@@ -98,6 +100,8 @@ func (p *Plan) Status(dcds map[resource.Name]*resource.DesiredComposed) v1alpha1
 		st.LambdaFunctionName = st.APIFunctionName
 		st.APIFunctionARN = p.Observed.ARN(ResAPI)
 	}
+	st.DashboardURL = p.DashboardURL()
+	st.SNSTopicARN = p.Observed.ARN(ResAlarmsTopic)
 	st.ALBDNSName = p.Observed.String(ResALB, "dnsName")
 	st.ALBZoneID = p.Observed.String(ResALB, "zoneId")
 	st.WAFWebACLARN = p.Observed.ARN(ResWAF)
@@ -178,7 +182,7 @@ func (p *Plan) report(rsp *fnv1.RunFunctionResponse, oxr, dxr *resource.Composit
 		"vpcId": st.VPCID, "kmsKeyArn": st.KMSKeyARN,
 		"dbWriterEndpoint": st.DBClusterEndpoint, "dbReaderEndpoint": st.DBReaderEndpoint,
 		"dbSecretArn": st.DBSecretARN, "dbClusterArn": st.DBClusterARN,
-		"albDnsName": st.ALBDNSName, "apiFunctionName": st.APIFunctionName,
+		"albDnsName": st.ALBDNSName, "apiFunctionName": st.APIFunctionName, "snsTopicArn": st.SNSTopicARN,
 	} {
 		if v != "" {
 			dxr.ConnectionDetails[k] = []byte(v)
@@ -210,6 +214,19 @@ func (p *Plan) report(rsp *fnv1.RunFunctionResponse, oxr, dxr *resource.Composit
 		} else {
 			response.ConditionTrue(rsp, ConditionCutoverReady, "Ready").
 				WithMessage(fmt.Sprintf("at step %d; the next step can be taken (failback within %d s)", d.Effective, FailbackBoundSeconds(c.TTLSeconds))).TargetCompositeAndClaim()
+		}
+	}
+	if ms := st.Migration; ms != nil {
+		switch ms.Phase {
+		case "Replicating":
+			response.ConditionTrue(rsp, ConditionMigrationHealthy, "Replicating").
+				WithMessage("DMS task " + p.Name(ResMigrationTask) + " is running full load and CDC; CDC latency is on the dashboard and alarms above " +
+					fmt.Sprint(p.Spec.Monitoring.Thresholds.DMSCDCLatencySeconds) + " s").TargetCompositeAndClaim()
+		case "Disabled":
+			response.ConditionTrue(rsp, ConditionMigrationHealthy, "Disabled").WithMessage(ms.Message).TargetCompositeAndClaim()
+		default:
+			response.ConditionFalse(rsp, ConditionMigrationHealthy, ms.Phase).
+				WithMessage(fmt.Sprintf("DMS task status %q: %s", ms.TaskStatus, ms.Message)).TargetCompositeAndClaim()
 		}
 	}
 	if len(kept) > 0 {
