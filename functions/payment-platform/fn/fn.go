@@ -15,6 +15,7 @@ import (
 	"github.com/crossplane/function-sdk-go/request"
 	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/crossplane/function-sdk-go/response"
+	"google.golang.org/protobuf/types/known/durationpb"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
@@ -57,6 +58,15 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	if err != nil {
 		response.Fatal(rsp, errors.Wrap(err, "cannot read the observed composite resource"))
 		return rsp, nil
+	}
+	if v, ok := oxr.Resource.GetAnnotations()[AnnotationTTL]; ok {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < MinTTL || d > MaxTTL {
+			response.Fatal(rsp, specError(oxr.Resource.GetKind()+" "+oxr.Resource.GetName(), field.ErrorList{field.Invalid(
+				field.NewPath("metadata", "annotations").Key(AnnotationTTL), v, fmt.Sprintf("must be a duration from %s to %s, e.g. 5m", MinTTL, MaxTTL))}))
+			return rsp, nil
+		}
+		rsp.GetMeta().Ttl = durationpb.New(d)
 	}
 	spec, errs := DecodeSpec(oxr.Resource.Object["spec"])
 	// 2. check
@@ -131,6 +141,17 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	}
 	return rsp, nil
 }
+
+// AnnotationTTL on the claim or XR sets how long Crossplane may cache the
+// function's response (default: the --ttl flag, 60 s). Large fleets raise
+// it to poll less often.
+const AnnotationTTL = "platform.payments.io/response-ttl"
+
+// TTL bounds.
+const (
+	MinTTL = 10 * time.Second
+	MaxTTL = time.Hour
+)
 
 // AnnotationRemove lists composition-resource names (comma separated) the
 // user allows the platform to delete after a spec edit stopped wanting them.

@@ -1,6 +1,7 @@
 package fn
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/google/go-cmp/cmp"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/testing/protocmp"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/structpb"
@@ -528,14 +530,35 @@ func TestStableNames(t *testing.T) {
 	}
 }
 
-// TestDeterministic: the same request gives the same response.
+// TestDeterministic: the same request gives byte-identical responses over
+// 1,000 runs (Go randomizes map iteration on every range, so this also
+// covers map orders), in a first reconcile and in a Ready world.
 func TestDeterministic(t *testing.T) {
-	req := newRequest(t, "environmentSuffix: prod\nenvironment: prod\ntags: {A: a, B: b, C: c}", nil)
-	first := run(t, req)
-	for i := 0; i < 20; i++ {
-		if diff := cmp.Diff(first, run(t, req), protocmp.Transform()); diff != "" {
-			t.Fatalf("run %d differs:\n%s", i, diff)
-		}
+	spec := edgeSpec(10, false) + "tags: {A: a, B: b, C: c, D: d}\n" + monitoredSpec
+	for name, req := range map[string]*fnv1.RunFunctionRequest{
+		"First": withClaim(newRequest(t, spec, nil)),
+		"Ready": withClaim(newRequest(t, spec, edgeWorld(t, spec))),
+	} {
+		t.Run(name, func(t *testing.T) {
+			n := 1000
+			if name == "Ready" {
+				n = 200
+			}
+			opts := proto.MarshalOptions{Deterministic: true}
+			first, err := opts.Marshal(run(t, req))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := 0; i < n; i++ {
+				got, err := opts.Marshal(run(t, req))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(first, got) {
+					t.Fatalf("run %d differs from the first", i)
+				}
+			}
+		})
 	}
 }
 
@@ -558,3 +581,25 @@ func BenchmarkRunFunction(b *testing.B) {
 }
 
 var _ = resource.ReadyTrue
+
+// TestResponseTTL: the TTL annotation sets the response TTL; a bad value is
+// a Fatal naming the annotation.
+func TestResponseTTL(t *testing.T) {
+	withTTL := func(v string) *fnv1.RunFunctionRequest {
+		req := newRequest(t, "environmentSuffix: t", nil)
+		req.GetObserved().GetComposite().GetResource().GetFields()["metadata"].GetStructValue().Fields["annotations"] =
+			structpb.NewStructValue(&structpb.Struct{Fields: map[string]*structpb.Value{AnnotationTTL: structpb.NewStringValue(v)}})
+		return req
+	}
+	if got := run(t, newRequest(t, "environmentSuffix: t", nil)).GetMeta().GetTtl().AsDuration(); got != 60e9 {
+		t.Errorf("default TTL = %s", got)
+	}
+	if got := run(t, withTTL("5m")).GetMeta().GetTtl().AsDuration(); got != 300e9 {
+		t.Errorf("annotated TTL = %s", got)
+	}
+	for _, bad := range []string{"1s", "2h", "soon"} {
+		if msg := fatal(run(t, withTTL(bad))); !strings.Contains(msg, "metadata.annotations[platform.payments.io/response-ttl]") {
+			t.Errorf("%s: Fatal = %q", bad, msg)
+		}
+	}
+}

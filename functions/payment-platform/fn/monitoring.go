@@ -31,6 +31,9 @@ type Alarm struct {
 	Comparison  string
 	Dimensions  map[string]string
 	Description string
+	// EvaluationPeriods of one period each that must breach (default
+	// GuardAlarmEvaluationPeriods).
+	EvaluationPeriods int
 }
 
 // DashboardName is the CloudWatch dashboard of the migration.
@@ -106,6 +109,10 @@ func (p *Plan) Alarms() []Alarm {
 // MetricAlarm renders an alarm that notifies the platform's topic when it
 // fires and when it clears.
 func (p *Plan) MetricAlarm(a Alarm) *cloudwatchv2.MetricAlarm {
+	periods := a.EvaluationPeriods
+	if periods == 0 {
+		periods = GuardAlarmEvaluationPeriods
+	}
 	dims := map[string]*string{}
 	for k, v := range a.Dimensions {
 		dims[k] = ptr(v)
@@ -116,8 +123,8 @@ func (p *Plan) MetricAlarm(a Alarm) *cloudwatchv2.MetricAlarm {
 		MetricName:           ptr(a.Metric),
 		Statistic:            ptr(a.Statistic),
 		Period:               ptr(float64(GuardAlarmPeriodSeconds)),
-		EvaluationPeriods:    ptr(float64(GuardAlarmEvaluationPeriods)),
-		DatapointsToAlarm:    ptr(float64(GuardAlarmEvaluationPeriods)),
+		EvaluationPeriods:    ptr(float64(periods)),
+		DatapointsToAlarm:    ptr(float64(periods)),
 		Threshold:            ptr(a.Threshold),
 		ComparisonOperator:   ptr(a.Comparison),
 		TreatMissingData:     ptr("notBreaching"),

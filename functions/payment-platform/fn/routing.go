@@ -287,7 +287,7 @@ func (p *Plan) guardAlarms() []Alarm {
 	g := p.Spec.Cutover.Guard
 	out := []Alarm{{
 		Name: ResGuardAlarmRollback, Namespace: MetricNamespace, Metric: MetricRollbackRequested, Statistic: "Maximum",
-		Threshold: 1, Comparison: "GreaterThanOrEqualToThreshold",
+		Threshold: 1, Comparison: "GreaterThanOrEqualToThreshold", EvaluationPeriods: 1, // one request is enough
 		Dimensions:  map[string]string{DimensionSuffix: p.Spec.EnvironmentSuffix},
 		Description: "The rollback Lambda asked for the old system: Route 53 fails back",
 	}}

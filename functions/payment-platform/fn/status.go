@@ -169,6 +169,10 @@ func (p *Plan) ids(name func(string, AZ) resource.Name, tier string) []string {
 // report writes the XR status, connection details, conditions and results.
 func (p *Plan) report(rsp *fnv1.RunFunctionResponse, oxr, dxr *resource.Composite, dcds map[resource.Name]*resource.DesiredComposed, kept []resource.Name) error {
 	st := p.Status(dcds)
+	est, _, costErr := EstimateCost(p.Spec)
+	if costErr == nil {
+		st.EstimatedMonthlyCostUSD = &est
+	}
 	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(&st)
 	if err != nil {
 		return err
@@ -215,6 +219,12 @@ func (p *Plan) report(rsp *fnv1.RunFunctionResponse, oxr, dxr *resource.Composit
 			response.ConditionTrue(rsp, ConditionCutoverReady, "Ready").
 				WithMessage(fmt.Sprintf("at step %d; the next step can be taken (failback within %d s)", d.Effective, FailbackBoundSeconds(c.TTLSeconds))).TargetCompositeAndClaim()
 		}
+	}
+	if costErr != nil {
+		response.Warning(rsp, fmt.Errorf("no cost estimate: %w", costErr)).TargetCompositeAndClaim()
+	} else if est.Max > p.Spec.Monitoring.BudgetMonthlyUSD {
+		response.Warning(rsp, fmt.Errorf("estimated monthly cost at maximum capacity is $%d (at minimum $%d), above spec.monitoring.budgetMonthlyUsd $%d: lower spec.database.maxCapacity or instances, or raise the budget",
+			est.Max, est.Min, p.Spec.Monitoring.BudgetMonthlyUSD)).TargetCompositeAndClaim()
 	}
 	if ms := st.Migration; ms != nil {
 		switch ms.Phase {
