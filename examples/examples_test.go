@@ -139,7 +139,7 @@ func observedPath(c Case) string {
 	if c.ObservedFrom == "" {
 		return ""
 	}
-	return filepath.Join("observed", c.ObservedFrom+".yaml")
+	return filepath.Join("observed", c.Name+".yaml")
 }
 
 func goldenPath(c Case) string { return filepath.Join("golden", c.Name+".yaml") }
@@ -199,7 +199,7 @@ func TestRender(t *testing.T) {
 	rendered := map[string][]byte{}
 	for _, c := range Cases {
 		if c.ObservedFrom != "" {
-			checkOrWrite(t, observedPath(c), readyWorld(t, cli, caseNamed(t, c.ObservedFrom), rendered[c.ObservedFrom]))
+			checkOrWrite(t, observedPath(c), readyWorld(t, cli, c, rendered[c.ObservedFrom]))
 		}
 		out := renderCase(t, cli, c)
 		rendered[c.Name] = out
@@ -207,21 +207,12 @@ func TestRender(t *testing.T) {
 	}
 }
 
-func caseNamed(t *testing.T, name string) Case {
-	t.Helper()
-	for _, c := range Cases {
-		if c.Name == name {
-			return c
-		}
-	}
-	t.Fatalf("no case %q", name)
-	return Case{}
-}
-
-// readyWorld observes a render as Ready, renders again in that world, and
-// repeats until the render composes nothing new: resources that need values
-// only known after creation (the DMS target endpoint needs the Aurora
-// endpoint) appear in later passes, as they would in a cluster.
+// readyWorld is the world a case renders in: the previous case's render,
+// observed as Ready, then this case's XR rendered and observed again until
+// nothing changes — as a cluster settles: resources that need values only
+// known after creation (the DMS target endpoint needs the Aurora endpoint)
+// appear in later passes, the validator runs for a requested cutover step,
+// and the step moves when everything allows it.
 func readyWorld(t *testing.T, cli string, c Case, first []byte) []byte {
 	t.Helper()
 	obs, err := render.Observe(first)

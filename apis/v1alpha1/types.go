@@ -134,6 +134,10 @@ type XPaymentPlatformSpec struct {
 	// +optional
 	Cutover *CutoverSpec `json:"cutover,omitempty"`
 
+	// Lambdas are the migration validator and rollback trigger.
+	// +optional
+	Lambdas *LambdasSpec `json:"lambdas,omitempty"`
+
 	// Monitoring is alerting, log retention and the cost budget.
 	// +kubebuilder:default={}
 	// +optional
@@ -311,6 +315,10 @@ type XPaymentPlatformStatus struct {
 	// SNSTopicARN receives every alarm.
 	// +optional
 	SNSTopicARN string `json:"snsTopicArn,omitempty"`
+	// Validation is the last migration validation and its result.
+	// +optional
+	Validation *ValidationStatus `json:"validation,omitempty"`
+
 	// EstimatedMonthlyCostUSD of what the claim creates.
 	// +optional
 	EstimatedMonthlyCostUSD *CostEstimate `json:"estimatedMonthlyCostUsd,omitempty"`

@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"regexp"
 	"slices"
+	"sort"
 	"strings"
 	"unicode/utf8"
 
@@ -67,6 +68,9 @@ func (s *XPaymentPlatformSpec) Validate() field.ErrorList {
 	}
 	if s.Cutover != nil {
 		errs = append(errs, s.Cutover.validate(root.Child("cutover"), s)...)
+	}
+	if s.Lambdas != nil {
+		errs = append(errs, s.Lambdas.validate(root.Child("lambdas"))...)
 	}
 	return errs
 }
@@ -194,6 +198,42 @@ func thresholdValue(t AlarmThresholds, name string) any {
 		"lambdaThrottlesPerMinute": t.LambdaThrottlesPerMinute, "auroraCpuPercent": t.AuroraCPUPercent, "auroraAcuPercent": t.AuroraACUPercent,
 		"dmsCdcLatencySeconds": t.DMSCDCLatencySeconds,
 	}[name]
+}
+
+var (
+	bucketRE = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+	semverRE = regexp.MustCompile(`^v[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$`)
+	hashRE   = regexp.MustCompile(`^[A-Za-z0-9+/]{43}=$`)
+	secretRE = regexp.MustCompile(`^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$`)
+	tableRE  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`)
+)
+
+func (l *LambdasSpec) validate(p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	if !bucketRE.MatchString(l.ArtifactBucket) {
+		errs = append(errs, field.Invalid(p.Child("artifactBucket"), l.ArtifactBucket, "must be an S3 bucket name"))
+	}
+	if !semverRE.MatchString(l.Version) {
+		errs = append(errs, field.Invalid(p.Child("version"), l.Version, "must be a version such as v0.1.0 (the zips are at payment-platform/<version>/<name>.zip)"))
+	}
+	for name, h := range map[string]string{"validation": l.SourceCodeHashes.Validation, "rollback": l.SourceCodeHashes.Rollback} {
+		if !hashRE.MatchString(h) {
+			errs = append(errs, field.Invalid(p.Child("sourceCodeHashes", name), h, "must be the zip's base64 SHA-256 that make lambdas prints"))
+		}
+	}
+	sort.Slice(errs, func(i, j int) bool { return errs[i].Field < errs[j].Field })
+	if !secretRE.MatchString(l.SourceSecretARN) {
+		errs = append(errs, field.Invalid(p.Child("sourceSecretArn"), l.SourceSecretARN, "must be a Secrets Manager secret ARN"))
+	}
+	if !secretRE.MatchString(l.HMACSecretARN) {
+		errs = append(errs, field.Invalid(p.Child("hmacSecretArn"), l.HMACSecretARN, "must be a Secrets Manager secret ARN"))
+	}
+	for i, t := range l.Tables {
+		if !tableRE.MatchString(t) {
+			errs = append(errs, field.Invalid(p.Child("tables").Index(i), t, "must be a table name"))
+		}
+	}
+	return errs
 }
 
 func intStrings(v []int) []string {

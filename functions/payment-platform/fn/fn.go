@@ -41,6 +41,7 @@ var tiers = []func(*Plan) []Desired{
 	edge,
 	routing,
 	monitoring,
+	lambdas,
 }
 
 // RunFunction runs the six steps of the house plan: read, check, observe,
@@ -176,7 +177,10 @@ var statefulKinds = []string{"Key", "Cluster", "Secret", "Zone"}
 // resources, and a lower database.instances removes the instances beyond it
 // (instances hold no data of their own: the cluster volume does).
 func (p *Plan) retired(name resource.Name) bool {
-	if !p.Spec.MigrationEnabled() && IsMigrationResource(name) {
+	if !p.Spec.MigrationEnabled() && (IsMigrationResource(name) || IsLambdaResource(name)) {
+		return true
+	}
+	if p.Spec.Lambdas == nil && IsLambdaResource(name) {
 		return true
 	}
 	for i, az := range p.AZs {

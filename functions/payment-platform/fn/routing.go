@@ -114,9 +114,15 @@ func (p *Plan) forwardBlocker() string {
 	return ""
 }
 
-// validationBlocker is set by the migration-validation wiring; the cutover
-// issue only needs the hook.
-func (p *Plan) validationBlocker() string { return "" }
+// validationBlocker: with the validator wired in, traffic moves forward only
+// after the validation for the requested step has passed on complete data.
+func (p *Plan) validationBlocker() string {
+	v := p.Validation()
+	if v == nil || v.Success {
+		return ""
+	}
+	return "the migration validation has not passed (" + v.Message + ")"
+}
 
 // dataTierNames are the resources that must be Ready before traffic moves.
 func (p *Plan) dataTierNames() []resource.Name {

@@ -69,6 +69,9 @@ func security(p *Plan) []Desired {
 	if p.Spec.MigrationEnabled() {
 		src := p.Spec.Migration.Source
 		rules = append(rules, Rule{Name: ResSGRuleDMSOutSource, Group: ResSGDMS, Port: src.Port, CIDR: src.CIDR, Description: "PostgreSQL to the on-prem source"})
+		if p.Spec.Lambdas != nil {
+			rules = append(rules, Rule{Name: ResSGRuleAppOutSource, Group: ResSGApp, Port: src.Port, CIDR: src.CIDR, Description: "The validator reads the on-prem source"})
+		}
 	}
 	for _, r := range rules {
 		out = append(out, r.desired(p))

@@ -100,6 +100,7 @@ func (p *Plan) Status(dcds map[resource.Name]*resource.DesiredComposed) v1alpha1
 		st.LambdaFunctionName = st.APIFunctionName
 		st.APIFunctionARN = p.Observed.ARN(ResAPI)
 	}
+	st.Validation = p.Validation()
 	st.DashboardURL = p.DashboardURL()
 	st.SNSTopicARN = p.Observed.ARN(ResAlarmsTopic)
 	st.ALBDNSName = p.Observed.String(ResALB, "dnsName")
