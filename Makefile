@@ -8,7 +8,7 @@ EXAMPLE ?= claim
 export CROSSPLANE := $(BIN)/crossplane
 
 .DEFAULT_GOAL := help
-.PHONY: help render render-ready test test-go check-generate generate golden validate bench tools crossplane function clean
+.PHONY: help render render-ready test test-go check-generate generate golden validate bench fuzz tools crossplane function clean
 
 help: ## Show the targets.
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -20,20 +20,33 @@ render: $(BIN)/crossplane $(BIN)/function ## Render the example claim (EXAMPLE=c
 render-ready: $(BIN)/crossplane $(BIN)/function ## Render the prod claim in a world where everything is observed Ready.
 	@hack/render.sh examples/xr/claim-prod.yaml --observed-resources=examples/observed/claim-prod.yaml
 
-test: check-generate test-go ## Run every test: generated XRD in sync, unit, function, render goldens, validate.
+test: check-generate test-go ## Run every test: XRD in sync, unit, function, render goldens + validate, policy, packages, Lambdas on PostgreSQL and the runtime emulator.
 
-test-go: $(BIN)/crossplane
+# Every Go test, with what the integration tests need: the crossplane CLI,
+# PostgreSQL (installed from Debian and started by hack/postgres/pg.sh) and
+# the Lambda Runtime Interface Emulator. The fuzz targets run their seed
+# corpus; longer fuzzing is make fuzz.
+test-go: $(BIN)/crossplane $(LAMBDA_RIE) pg-start
 	$(GO) vet ./...
-	$(GO) test -count=1 ./...
+	PAYMENT_TEST_PG_DSN="$$($(PG_SH) dsn)" AWS_LAMBDA_RIE="$(LAMBDA_RIE)" GO="$(GO)" \
+		$(GO) test -count=1 -timeout 25m ./...
+
+FUZZTIME ?= 1m
+fuzz: ## Fuzz RunFunction and the validator's segment logic for FUZZTIME each (default 1m).
+	$(GO) test -run '^$$' -fuzz '^FuzzRunFunction$$' -fuzztime $(FUZZTIME) ./functions/payment-platform/fn
+	@for f in $$($(GO) test -list '^Fuzz' ./lambda/validation/... 2>/dev/null | grep '^Fuzz'); do \
+		pkg=$$($(GO) list ./lambda/validation/... | head -1); \
+		$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) ./lambda/validation/... || exit 1; done
 
 # --- generation -------------------------------------------------------------
-generate: $(BIN)/controller-gen ## Regenerate the XRD from apis/v1alpha1.
+generate: $(BIN)/controller-gen ## Regenerate the XRD from apis/v1alpha1, and the catalog template from the XRD.
 	@rm -rf .cache/crd && mkdir -p .cache/crd
 	$(BIN)/controller-gen crd:allowDangerousTypes=true paths=./apis/v1alpha1/... output:crd:dir=.cache/crd
 	$(GO) run ./hack/xrdgen -crd .cache/crd/platform.payments.io_xpaymentplatforms.yaml -out apis/xpaymentplatforms/definition.yaml
+	$(GO) run ./cmd/catalog -xrd apis/xpaymentplatforms/definition.yaml -out examples/catalog
 
-check-generate: generate ## Fail if the XRD differs from what the Go types generate.
-	@git diff --exit-code -- apis/xpaymentplatforms/definition.yaml || { echo "apis/xpaymentplatforms/definition.yaml is out of date: run make generate and commit it"; exit 1; }
+check-generate: generate ## Fail if the XRD (or the catalog template made from it) differs from what the Go types generate.
+	@git diff --exit-code -- apis/xpaymentplatforms/definition.yaml examples/catalog || { echo "the XRD or examples/catalog is out of date: run make generate and commit them"; exit 1; }
 
 golden: $(BIN)/crossplane ## Regenerate example XRs, observed fixtures and golden renders.
 	$(GO) test -count=1 ./examples -run TestRender -update
@@ -61,3 +74,7 @@ FORCE:
 
 clean: ## Remove build outputs.
 	rm -rf $(BIN) _output .cache
+
+include lambda/lambda.mk
+include hack/package.mk
+include hack/runbook.mk

@@ -105,7 +105,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	go func() {
-		err := function.Serve(&fn.Function{Log: nopLogger()}, function.Listen("tcp", addr), function.Insecure(true))
+		err := function.Serve(&fn.Function{Log: nopLogger()}, function.Listen("tcp", addr), function.Insecure(true), function.WithMetricsServer(""))
 		fmt.Fprintln(os.Stderr, "function server stopped:", err)
 	}()
 	if err := render.WaitForListener(addr, 10*time.Second); err != nil {

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 xr=${1:?usage: hack/render.sh XR [render flags]}; shift
 bin=${BIN:-bin}
 port=${FUNCTION_PORT:-$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])' 2>/dev/null || echo 9443)}
-"$bin/function" --insecure --address "127.0.0.1:$port" >"${TMPDIR:-/tmp}/payment-function.log" 2>&1 &
+"$bin/function" --insecure --address "127.0.0.1:$port" --metrics-address= >"${TMPDIR:-/tmp}/payment-function.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do

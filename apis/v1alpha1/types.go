@@ -98,7 +98,7 @@ type XPaymentPlatformSpec struct {
 	// +optional
 	Tags map[string]string `json:"tags,omitempty"`
 
-	// ProviderConfigName names the provider-aws ClusterProviderConfig (the
+	// ProviderConfigName names the provider-aws ProviderConfig (aws.upbound.io, the
 	// AWS account and credentials) every managed resource uses.
 	// +kubebuilder:default="default"
 	// +kubebuilder:validation:MinLength=1

@@ -52,7 +52,7 @@ func (s *XPaymentPlatformSpec) Validate() field.ErrorList {
 	errs = append(errs, validTagValue(root.Child("costCenter"), s.CostCenter)...)
 	errs = append(errs, s.validateTags(root.Child("tags"))...)
 	if s.ProviderConfigName == "" || len(s.ProviderConfigName) > 253 {
-		errs = append(errs, field.Invalid(root.Child("providerConfigName"), s.ProviderConfigName, "must name a ClusterProviderConfig (1-253 characters)"))
+		errs = append(errs, field.Invalid(root.Child("providerConfigName"), s.ProviderConfigName, "must name a ProviderConfig (1-253 characters)"))
 	}
 	errs = append(errs, s.Network.validate(root.Child("network"), s)...)
 	errs = append(errs, s.Database.validate(root.Child("database"), s)...)

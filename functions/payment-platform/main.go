@@ -22,6 +22,7 @@ type CLI struct {
 	Insecure           bool          `help:"Run without mTLS credentials. If you supply this flag --tls-server-certs-dir will be ignored."`
 	MaxRecvMessageSize int           `default:"4"                                                                                           help:"Maximum size of received messages in MB."`
 	TTL                time.Duration `default:"60s"                                                                                         help:"How long Crossplane may cache a response before calling the function again."`
+	MetricsAddress     string        `default:":8080"                                                                                       help:"Address of the Prometheus metrics endpoint; empty disables it."`
 }
 
 // Run the function server.
@@ -34,7 +35,8 @@ func (c *CLI) Run() error {
 		function.Listen(c.Network, c.Address),
 		function.MTLSCertificates(c.TLSCertsDir),
 		function.Insecure(c.Insecure),
-		function.MaxRecvMessageSize(c.MaxRecvMessageSize*1024*1024))
+		function.MaxRecvMessageSize(c.MaxRecvMessageSize*1024*1024),
+		function.WithMetricsServer(c.MetricsAddress))
 }
 
 func main() {

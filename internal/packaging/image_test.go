@@ -6,7 +6,10 @@ import (
 	"context"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -157,18 +160,13 @@ func TestWriteImage(t *testing.T) {
 	}
 }
 
-// TestReproducible builds the real function again, in another directory
-// and with the commit's metadata read again, and checks the runtime image
-// has the digest of the image the package build made: the same commit
-// gives the same digest.
+// TestReproducible builds the real function again, in another directory,
+// and checks the runtime image has the digest of the image the package
+// build made: the same commit (sources and metadata) gives the same digest.
 func TestReproducible(t *testing.T) {
 	b := sharedBuild(t)
 	arch := b.hostArch
-	md, err := GitMetadata(context.Background(), repoRoot, testVersion)
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := BuildImage(context.Background(), goCmd(), repoRoot, t.TempDir(), arch, md)
+	img, err := BuildImage(context.Background(), goCmd(), repoRoot, t.TempDir(), arch, b.meta)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,6 +186,60 @@ func TestReproducible(t *testing.T) {
 	if got, want := fileImageDigest(t, again), fileImageDigest(t, b.res.FunctionPackages[0]); got != want {
 		t.Errorf("Function package rebuilt: %s, first build %s", got, want)
 	}
+}
+
+// TestGitMetadata: the image metadata is the commit's (hash and time), or
+// SOURCE_DATE_EPOCH's time when set; never the wall clock.
+func TestGitMetadata(t *testing.T) {
+	ctx := context.Background()
+	head := strings.TrimSpace(gitOut(t, "rev-parse", "HEAD"))
+	commitTime := strings.TrimSpace(gitOut(t, "log", "-1", "--format=%ct", "HEAD"))
+	sec, err := strconv.ParseInt(commitTime, 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := map[string]struct {
+		epoch string
+		want  time.Time
+		err   bool
+	}{
+		"CommitTime":      {want: time.Unix(sec, 0).UTC()},
+		"SourceDateEpoch": {epoch: "86400", want: time.Date(1970, 1, 2, 0, 0, 0, 0, time.UTC)},
+		"BadEpoch":        {epoch: "yesterday", err: true},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Setenv("SOURCE_DATE_EPOCH", tc.epoch)
+			md, err := GitMetadata(ctx, repoRoot, "v9.9.9")
+			if tc.err {
+				if err == nil {
+					t.Fatal("GitMetadata accepted a bad SOURCE_DATE_EPOCH")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := Metadata{Version: "v9.9.9", Revision: head, Source: Source, Created: tc.want}
+			if md != want {
+				if md.Revision != head && strings.TrimSpace(gitOut(t, "rev-parse", "HEAD")) != head {
+					t.Skip("HEAD moved while the test ran")
+				}
+				t.Errorf("GitMetadata = %+v, want %+v", md, want)
+			}
+		})
+	}
+}
+
+func gitOut(t *testing.T, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = repoRoot
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("git %v: %v", args, err)
+	}
+	return string(out)
 }
 
 type layerFile struct {

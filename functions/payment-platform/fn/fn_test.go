@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/crossplane/function-sdk-go/resource"
@@ -562,20 +564,85 @@ func TestDeterministic(t *testing.T) {
 	}
 }
 
+// exampleRequest builds a request from an example XR and observed fixture.
+func exampleRequest(b testing.TB, xrFile, observedFile string) *fnv1.RunFunctionRequest {
+	b.Helper()
+	load := func(path string) []map[string]any {
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var out []map[string]any
+		for _, d := range strings.Split(string(raw), "\n---") {
+			m := map[string]any{}
+			if err := yaml.Unmarshal([]byte(d), &m); err != nil {
+				b.Fatal(err)
+			}
+			if len(m) > 0 {
+				out = append(out, m)
+			}
+		}
+		return out
+	}
+	xr, err := structpb.NewStruct(load("../../../examples/xr/" + xrFile)[0])
+	if err != nil {
+		b.Fatal(err)
+	}
+	req := &fnv1.RunFunctionRequest{Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: xr}, Resources: map[string]*fnv1.Resource{}}}
+	if observedFile != "" {
+		for _, d := range load("../../../examples/observed/" + observedFile) {
+			name, _ := d["metadata"].(map[string]any)["annotations"].(map[string]any)["crossplane.io/composition-resource-name"].(string)
+			s, err := structpb.NewStruct(d)
+			if err != nil {
+				b.Fatal(err)
+			}
+			req.Observed.Resources[name] = &fnv1.Resource{Resource: s}
+		}
+	}
+	return req
+}
+
 // BenchmarkRunFunction measures RunFunction on the prod claim, first
-// reconcile (nothing observed) and steady state (everything Ready).
+// reconcile (nothing observed) and steady state (every resource observed
+// Ready), beside the protobuf floor of the same call: proto.Unmarshal of the
+// request bytes plus proto.Marshal of the response, which any gRPC function
+// pays. It reports the ratio to the floor (goal: steady state <= 3x).
 func BenchmarkRunFunction(b *testing.B) {
-	spec := "environmentSuffix: prod\nenvironment: prod\nnetwork: {vpcCidr: 10.20.0.0/16}"
-	first := newRequest(b, spec, nil)
-	steady := newRequest(b, spec, observedReady(b, run(b, first)))
-	for name, req := range map[string]*fnv1.RunFunctionRequest{"FirstReconcile": first, "SteadyState": steady} {
-		b.Run(name, func(b *testing.B) {
+	for _, c := range []struct{ name, observed string }{{"FirstReconcile", ""}, {"SteadyState", "claim-prod-ready.yaml"}} {
+		req := exampleRequest(b, "claim-prod.yaml", c.observed)
+		reqBytes, err := proto.Marshal(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		rsp := run(b, req)
+		if fatal(rsp) != "" || len(rsp.GetDesired().GetResources()) < 100 {
+			b.Fatalf("%s: %d resources, %q", c.name, len(rsp.GetDesired().GetResources()), fatal(rsp))
+		}
+		// The floor, timed over enough iterations to be stable.
+		floorNs := func() float64 {
+			const n = 30
+			start := time.Now()
+			for range n {
+				var r fnv1.RunFunctionRequest
+				if err := proto.Unmarshal(reqBytes, &r); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := proto.Marshal(rsp); err != nil {
+					b.Fatal(err)
+				}
+			}
+			return float64(time.Since(start).Nanoseconds()) / n
+		}()
+		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				if _, err := (&Function{}).RunFunction(context.Background(), req); err != nil {
 					b.Fatal(err)
 				}
 			}
+			b.ReportMetric(floorNs, "floor-ns/op")
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/floorNs, "x-floor")
+			b.ReportMetric(float64(len(reqBytes)), "request-bytes")
 		})
 	}
 }

@@ -1,0 +1,320 @@
+package main
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"math/big"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/mem"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/structpb"
+
+	"github.com/acme-payments/xpaymentplatform/internal/render"
+)
+
+// The real function server (this package's CLI.Run, mTLS) under concurrent
+// load and against bad peers. make test runs a short form; make load runs
+// 8 clients x 10,000 calls under -race:
+//
+//	LOAD_CLIENTS=8 LOAD_CALLS=10000 go test -race -run TestGRPCLoad ./functions/payment-platform
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
+type pki struct {
+	dir          string
+	clientConfig *tls.Config
+	noCertConfig *tls.Config
+}
+
+// newPKI writes a CA, a server certificate for 127.0.0.1 and a client
+// certificate, the way Crossplane's TLS secrets hold them.
+func newPKI(t testing.TB) pki {
+	t.Helper()
+	dir := t.TempDir()
+	key := func() *ecdsa.PrivateKey {
+		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	caKey := key()
+	caTmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test-ca"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IsCA: true, KeyUsage: x509.KeyUsageCertSign, BasicConstraintsValid: true,
+	}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, _ := x509.ParseCertificate(caDER)
+	issue := func(cn string, usage x509.ExtKeyUsage, serial int64) ([]byte, *ecdsa.PrivateKey) {
+		k := key()
+		tmpl := &x509.Certificate{
+			SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: cn},
+			NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+			KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{usage},
+			IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
+		}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &k.PublicKey, caKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return der, k
+	}
+	write := func(name, typ string, der []byte) {
+		if err := os.WriteFile(filepath.Join(dir, name), pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srvDER, srvKey := issue("function", x509.ExtKeyUsageServerAuth, 2)
+	srvKeyDER, _ := x509.MarshalECPrivateKey(srvKey)
+	write("ca.crt", "CERTIFICATE", caDER)
+	write("tls.crt", "CERTIFICATE", srvDER)
+	write("tls.key", "EC PRIVATE KEY", srvKeyDER)
+	cliDER, cliKey := issue("crossplane", x509.ExtKeyUsageClientAuth, 3)
+	pool := x509.NewCertPool()
+	pool.AddCert(ca)
+	cert := tls.Certificate{Certificate: [][]byte{cliDER}, PrivateKey: cliKey}
+	return pki{
+		dir:          dir,
+		clientConfig: &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: pool, Certificates: []tls.Certificate{cert}},
+		noCertConfig: &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: pool},
+	}
+}
+
+// startServer runs the real CLI in this process, with mTLS and a 1 MB
+// receive limit.
+func startServer(t testing.TB, p pki) string {
+	t.Helper()
+	addr, err := render.FreeAddr()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cli := &CLI{Network: "tcp", Address: addr, TLSCertsDir: p.dir, MaxRecvMessageSize: 1, TTL: time.Minute}
+	go func() {
+		if err := cli.Run(); err != nil {
+			fmt.Fprintln(os.Stderr, "server:", err)
+		}
+	}()
+	if err := render.WaitForListener(addr, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	return addr
+}
+
+func dial(t testing.TB, addr string, cfg *tls.Config) (*grpc.ClientConn, fnv1.FunctionRunnerServiceClient) {
+	t.Helper()
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(credentials.NewTLS(cfg)),
+		grpc.WithDefaultCallOptions(grpc.MaxCallSendMsgSize(16<<20)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return conn, fnv1.NewFunctionRunnerServiceClient(conn)
+}
+
+// requests are the example XRs, first reconcile and in their observed
+// worlds.
+func requests(t testing.TB) []*fnv1.RunFunctionRequest {
+	t.Helper()
+	load := func(path string) []map[string]any {
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs, err := render.Docs(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return docs
+	}
+	var out []*fnv1.RunFunctionRequest
+	for _, c := range []struct{ xr, observed string }{
+		{"claim.yaml", ""}, {"claim-prod.yaml", ""},
+		{"claim-prod.yaml", "claim-prod-ready.yaml"}, {"cutover-step-50.yaml", "cutover-step-50.yaml"},
+	} {
+		xr, err := structpb.NewStruct(load("../../examples/xr/" + c.xr)[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		req := &fnv1.RunFunctionRequest{Meta: &fnv1.RequestMeta{Tag: c.xr}, Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: xr}, Resources: map[string]*fnv1.Resource{}}}
+		if c.observed != "" {
+			for _, d := range load("../../examples/observed/" + c.observed) {
+				ann, _ := d["metadata"].(map[string]any)["annotations"].(map[string]any)
+				name, _ := ann["crossplane.io/composition-resource-name"].(string)
+				s, err := structpb.NewStruct(d)
+				if err != nil {
+					t.Fatal(err)
+				}
+				req.Observed.Resources[name] = &fnv1.Resource{Resource: s}
+			}
+			if len(req.Observed.Resources) < 50 {
+				t.Fatalf("%s: only %d observed resources", c.observed, len(req.Observed.Resources))
+			}
+		}
+		out = append(out, req)
+	}
+	return out
+}
+
+func rssKB(t testing.TB) int {
+	t.Helper()
+	raw, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Skip("no /proc/self/status")
+	}
+	for _, l := range strings.Split(string(raw), "\n") {
+		if strings.HasPrefix(l, "VmRSS:") {
+			n, _ := strconv.Atoi(strings.Fields(l)[1])
+			return n
+		}
+	}
+	return 0
+}
+
+// TestGRPCLoad: concurrent clients over mTLS, mixed claims, first reconcile
+// and steady state: zero errors, and no memory growth after warm-up.
+func TestGRPCLoad(t *testing.T) {
+	clients, calls := envInt("LOAD_CLIENTS", 2), envInt("LOAD_CALLS", 60)
+	p := newPKI(t)
+	start := time.Now()
+	addr := startServer(t, p)
+	t.Logf("server serving after %s", time.Since(start))
+	reqs := requests(t)
+
+	var errs atomic.Int64
+	var done atomic.Int64
+	warm := make(chan struct{})
+	var warmOnce sync.Once
+	var rssWarm, peak atomic.Int64
+	warmAt := int64(min(1000, clients*calls/4))
+	var wg sync.WaitGroup
+	for c := 0; c < clients; c++ {
+		wg.Add(1)
+		go func(c int) {
+			defer wg.Done()
+			conn, client := dial(t, addr, p.clientConfig)
+			defer conn.Close() //nolint:errcheck // test
+			for i := 0; i < calls; i++ {
+				req := reqs[(c+i)%len(reqs)]
+				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+				rsp, err := client.RunFunction(ctx, req)
+				cancel()
+				if err != nil || len(rsp.GetDesired().GetResources()) == 0 {
+					if errs.Add(1) < 5 {
+						t.Errorf("call %d/%d: %v (%d results)", c, i, err, len(rsp.GetResults()))
+					}
+				}
+				if n := done.Add(1); n == warmAt {
+					warmOnce.Do(func() { rssWarm.Store(int64(rssKB(t))); close(warm) })
+				}
+				if n := done.Load(); n%200 == 0 {
+					if r := int64(rssKB(t)); r > peak.Load() {
+						peak.Store(r)
+					}
+				}
+			}
+		}(c)
+	}
+	wg.Wait()
+	total := done.Load()
+	after := rssKB(t)
+	t.Logf("%d calls by %d clients in %s (%.0f calls/s); RSS after %d calls %d KB, after all %d KB, peak %d KB",
+		total, clients, time.Since(start), float64(total)/time.Since(start).Seconds(), warmAt, rssWarm.Load(), after, peak.Load())
+	if errs.Load() != 0 {
+		t.Fatalf("%d calls failed", errs.Load())
+	}
+	if clients*calls >= 4000 && float64(after) > 1.2*float64(rssWarm.Load()) {
+		t.Errorf("resident memory grew from %d KB to %d KB (> 20%%)", rssWarm.Load(), after)
+	}
+}
+
+// TestBadPeers: a client without a certificate, an oversize message and a
+// malformed protobuf are refused with the right codes, and the server keeps
+// serving good clients.
+func TestBadPeers(t *testing.T) {
+	p := newPKI(t)
+	addr := startServer(t, p)
+	reqs := requests(t)
+	good := func() {
+		t.Helper()
+		conn, client := dial(t, addr, p.clientConfig)
+		defer conn.Close() //nolint:errcheck // test
+		if _, err := client.RunFunction(context.Background(), reqs[0]); err != nil {
+			t.Fatalf("a good client was refused: %v", err)
+		}
+	}
+	good()
+
+	// No client certificate: the TLS handshake fails.
+	conn, client := dial(t, addr, p.noCertConfig)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	_, err := client.RunFunction(ctx, reqs[0])
+	cancel()
+	conn.Close() //nolint:errcheck,gosec // test
+	if status.Code(err) != codes.Unavailable {
+		t.Errorf("no client cert: %v, want Unavailable (handshake refused)", err)
+	}
+	good()
+
+	// Over --max-recv-message-size (1 MB): ResourceExhausted.
+	big := &fnv1.RunFunctionRequest{Observed: &fnv1.State{Composite: reqs[0].GetObserved().GetComposite(), Resources: map[string]*fnv1.Resource{}}}
+	pad, _ := structpb.NewStruct(map[string]any{"padding": strings.Repeat("x", 2<<20)})
+	big.Observed.Resources["pad"] = &fnv1.Resource{Resource: pad}
+	conn, client = dial(t, addr, p.clientConfig)
+	_, err = client.RunFunction(context.Background(), big)
+	if status.Code(err) != codes.ResourceExhausted {
+		t.Errorf("oversize message: %v, want ResourceExhausted", err)
+	}
+	// Malformed protobuf on the RunFunction method: the server cannot
+	// unmarshal it.
+	var out fnv1.RunFunctionResponse
+	err = conn.Invoke(context.Background(), "/apiextensions.fn.proto.v1.FunctionRunnerService/RunFunction", rawBytes{0xff, 0xff, 0xff, 0x0f, 0x01}, &out, grpc.ForceCodecV2(rawCodec{}))
+	if c := status.Code(err); c != codes.Internal && c != codes.InvalidArgument {
+		t.Errorf("malformed protobuf: %v, want Internal or InvalidArgument", err)
+	}
+	conn.Close() //nolint:errcheck,gosec // test
+	good()
+}
+
+// rawBytes and rawCodec send bytes as they are, to send a malformed message.
+type rawBytes []byte
+
+type rawCodec struct{}
+
+func (rawCodec) Marshal(v any) (mem.BufferSlice, error) {
+	if b, ok := v.(rawBytes); ok {
+		return mem.BufferSlice{mem.SliceBuffer(b)}, nil
+	}
+	return nil, fmt.Errorf("rawCodec sends rawBytes only")
+}
+
+func (rawCodec) Unmarshal(mem.BufferSlice, any) error { return nil }
+
+func (rawCodec) Name() string { return "proto" }
