@@ -8,7 +8,7 @@ EXAMPLE ?= claim
 export CROSSPLANE := $(BIN)/crossplane
 
 .DEFAULT_GOAL := help
-.PHONY: help render render-ready test test-go check-generate generate golden validate bench fuzz tools crossplane function clean
+.PHONY: help render render-ready test test-go check-generate generate golden validate bench fuzz load tools crossplane function clean
 
 help: ## Show the targets.
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -32,11 +32,14 @@ test-go: $(BIN)/crossplane $(LAMBDA_RIE) pg-start
 		$(GO) test -count=1 -timeout 25m ./...
 
 FUZZTIME ?= 1m
-fuzz: ## Fuzz RunFunction and the validator's segment logic for FUZZTIME each (default 1m).
+fuzz: ## Fuzz RunFunction and the validator's key-range/segment logic, FUZZTIME each (default 1m; e.g. FUZZTIME=10m).
 	$(GO) test -run '^$$' -fuzz '^FuzzRunFunction$$' -fuzztime $(FUZZTIME) ./functions/payment-platform/fn
-	@for f in $$($(GO) test -list '^Fuzz' ./lambda/validation/... 2>/dev/null | grep '^Fuzz'); do \
-		pkg=$$($(GO) list ./lambda/validation/... | head -1); \
-		$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) ./lambda/validation/... || exit 1; done
+	$(GO) test -run '^$$' -fuzz '^FuzzPrepare$$' -fuzztime $(FUZZTIME) ./lambda/validation/validator
+
+LOAD_CLIENTS ?= 8
+LOAD_CALLS ?= 10000
+load: ## The real gRPC server under mTLS: LOAD_CLIENTS x LOAD_CALLS RunFunction calls under -race, memory growth checked, bad peers refused.
+	LOAD_CLIENTS=$(LOAD_CLIENTS) LOAD_CALLS=$(LOAD_CALLS) $(GO) test -race -count=1 -timeout 0 -v -run 'TestGRPCLoad|TestBadPeers' ./functions/payment-platform
 
 # --- generation -------------------------------------------------------------
 generate: $(BIN)/controller-gen ## Regenerate the XRD from apis/v1alpha1, and the catalog template from the XRD.
@@ -54,8 +57,8 @@ golden: $(BIN)/crossplane ## Regenerate example XRs, observed fixtures and golde
 validate: $(BIN)/crossplane ## crossplane beta validate every render, XR and claim (offline).
 	$(GO) test -count=1 ./examples -run 'TestValidate' -v
 
-bench: ## Benchmarks of RunFunction.
-	$(GO) test -run '^$$' -bench . -benchmem ./functions/...
+bench: ## BenchmarkRunFunction (first reconcile, steady state) beside the protobuf floor, with the ratio.
+	$(GO) test -run '^$$' -bench RunFunction -benchmem -benchtime 50x ./functions/payment-platform/fn
 
 # --- tools, built from Go modules -------------------------------------------
 tools: $(BIN)/crossplane $(BIN)/controller-gen ## Build the pinned CLIs.

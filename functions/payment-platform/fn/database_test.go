@@ -38,37 +38,8 @@ func withClaim(req *fnv1.RunFunctionRequest) *fnv1.RunFunctionRequest {
 }
 
 // readyWorld runs the spec until every resource it composes is observed
-// Ready (resources that need observed values appear in later passes).
-func readyWorld(t testing.TB, spec string) map[string]*fnv1.Resource {
-	t.Helper()
-	var obs map[string]*fnv1.Resource
-	for range 4 {
-		rsp := run(t, withClaim(newRequest(t, spec, obs)))
-		if msg := fatal(rsp); msg != "" {
-			t.Fatal(msg)
-		}
-		next := observedReady(t, rsp)
-		for name, r := range next {
-			// What the provider reports for the data tier.
-			atp := r.GetResource().GetFields()["status"].GetStructValue().GetFields()["atProvider"].GetStructValue()
-			switch name {
-			case "aurora":
-				atp.Fields["endpoint"] = structpb.NewStringValue("payment-aurora-prod.cluster-x.us-east-2.rds.amazonaws.com")
-				atp.Fields["readerEndpoint"] = structpb.NewStringValue("payment-aurora-prod.cluster-ro-x.us-east-2.rds.amazonaws.com")
-				secret, _ := structpb.NewValue([]any{map[string]any{"secretArn": "arn:aws:secretsmanager:us-east-2:123456789012:secret:rds!cluster-abc"}})
-				atp.Fields["masterUserSecret"] = secret
-			case "migration":
-				atp.Fields["status"] = structpb.NewStringValue("running")
-				atp.Fields["replicationTaskArn"] = structpb.NewStringValue("arn:aws:dms:us-east-2:123456789012:task:T")
-			}
-		}
-		if len(next) == len(obs) {
-			return next
-		}
-		obs = next
-	}
-	return obs
-}
+// Ready, with what the provider reports for the data tier and the edge.
+func readyWorld(t testing.TB, spec string) map[string]*fnv1.Resource { return edgeWorld(t, spec) }
 
 func TestDataTierBadInput(t *testing.T) {
 	cases := map[string]struct {

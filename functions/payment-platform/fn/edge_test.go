@@ -30,7 +30,7 @@ cutover:
 }
 
 // edgeWorld is readyWorld with what the provider reports for the edge.
-func edgeWorld(t *testing.T, spec string) map[string]*fnv1.Resource {
+func edgeWorld(t testing.TB, spec string) map[string]*fnv1.Resource {
 	t.Helper()
 	var obs map[string]*fnv1.Resource
 	for range 6 {
@@ -45,6 +45,7 @@ func edgeWorld(t *testing.T, spec string) map[string]*fnv1.Resource {
 			switch name {
 			case "aurora":
 				set("endpoint", "payment-aurora-prod.cluster-x.us-east-2.rds.amazonaws.com")
+				set("readerEndpoint", "payment-aurora-prod.cluster-ro-x.us-east-2.rds.amazonaws.com")
 				secret, _ := structpb.NewValue([]any{map[string]any{"secretArn": "arn:aws:secretsmanager:us-east-2:123456789012:secret:rds!cluster-abc"}})
 				atp.Fields["masterUserSecret"] = secret
 			case "migration":
