@@ -11,7 +11,7 @@
 # Environment:
 #   PGPORT        TCP port on 127.0.0.1 (default 55432)
 #   PG_TEST_ROOT  directory holding data, socket and log
-#                 (default ${TMPDIR:-/tmp}/xpaymentplatform-pg-$PGPORT)
+#                 (default /tmp/xpaymentplatform-pg-$PGPORT)
 #   PG_TEST_PASSWORD  password of the postgres role (default postgres)
 #
 # The server runs as the "postgres" OS user when this script runs as root,
@@ -20,7 +20,8 @@
 set -euo pipefail
 
 PGPORT="${PGPORT:-55432}"
-PG_TEST_ROOT="${PG_TEST_ROOT:-${TMPDIR:-/tmp}/xpaymentplatform-pg-${PGPORT}}"
+# Under /tmp (not $TMPDIR, which may be private to root) so the postgres user can reach it.
+PG_TEST_ROOT="${PG_TEST_ROOT:-/tmp/xpaymentplatform-pg-${PGPORT}}"
 PG_TEST_PASSWORD="${PG_TEST_PASSWORD:-postgres}"
 DATA="${PG_TEST_ROOT}/data"
 SOCK="${PG_TEST_ROOT}/sock"
@@ -52,7 +53,6 @@ install_postgres() {
 	log "installing Debian package postgresql"
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq >&2
-	# policy-rc.d keeps the package from starting its own cluster where there is no init system.
 	apt-get install -y -qq --no-install-recommends postgresql >&2
 	find_bindir >/dev/null || { log "postgresql installed but initdb not found"; exit 1; }
 }
