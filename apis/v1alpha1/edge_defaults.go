@@ -123,6 +123,9 @@ func (i *IngressSpec) validate(p *field.Path, s *XPaymentPlatformSpec) field.Err
 	case i.CreateCertificate && s.Cutover == nil:
 		errs = append(errs, field.Required(field.NewPath("spec", "cutover"), "createCertificate validates the certificate by DNS in the cutover zone"))
 	}
+	if i.AccessLogsBucket != "" && !regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`).MatchString(i.AccessLogsBucket) {
+		errs = append(errs, field.Invalid(p.Child("accessLogsBucket"), i.AccessLogsBucket, "must be an S3 bucket name"))
+	}
 	if !slices.Contains(TLSPolicies, i.TLSPolicy) {
 		errs = append(errs, field.NotSupported(p.Child("tlsPolicy"), i.TLSPolicy, TLSPolicies))
 	}

@@ -111,6 +111,14 @@ type IngressSpec struct {
 	// +kubebuilder:default={}
 	// +optional
 	WAF WAFSpec `json:"waf,omitempty"`
+
+	// AccessLogsBucket, when set, receives the ALB's access logs under
+	// payment-alb-<suffix>/ (an existing S3 bucket whose policy lets the
+	// regional ELB account write).
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`
+	// +optional
+	AccessLogsBucket string `json:"accessLogsBucket,omitempty"`
 }
 
 // WAFSpec configures the web ACL.

@@ -40,22 +40,23 @@ func edge(p *Plan) []Desired {
 	if in == nil || p.Spec.API == nil {
 		return nil
 	}
+	alb := &elbv2v2.LB{Spec: elbv2v2.LBSpec{ForProvider: elbv2v2.LBParameters{
+		Name:                     ptr(p.Name(ResALB)),
+		LoadBalancerType:         ptr("application"),
+		Internal:                 ptr(false),
+		SubnetSelector:           p.SelTier(TierPublic),
+		SecurityGroupSelector:    p.Sel(ResSGALB),
+		DropInvalidHeaderFields:  ptr(true),
+		EnableDeletionProtection: ptr(p.Spec.IsProd()),
+		EnableHttp2:              ptr(true),
+		DesyncMitigationMode:     ptr("strictest"),
+		IdleTimeout:              ptr(60.0),
+	}}}
+	if b := in.AccessLogsBucket; b != "" {
+		alb.Spec.ForProvider.AccessLogs = &elbv2v2.AccessLogsParameters{Bucket: ptr(b), Enabled: ptr(true), Prefix: ptr(p.Name(ResALB))}
+	}
 	out := []Desired{
-		{
-			Name: ResALB,
-			Object: &elbv2v2.LB{Spec: elbv2v2.LBSpec{ForProvider: elbv2v2.LBParameters{
-				Name:                     ptr(p.Name(ResALB)),
-				LoadBalancerType:         ptr("application"),
-				Internal:                 ptr(false),
-				SubnetSelector:           p.SelTier(TierPublic),
-				SecurityGroupSelector:    p.Sel(ResSGALB),
-				DropInvalidHeaderFields:  ptr(true),
-				EnableDeletionProtection: ptr(p.Spec.IsProd()),
-				EnableHttp2:              ptr(true),
-				DesyncMitigationMode:     ptr("strictest"),
-				IdleTimeout:              ptr(60.0),
-			}}},
-		},
+		{Name: ResALB, Object: alb},
 		{
 			Name: ResAPITargetGroup,
 			Object: &elbv2v2.LBTargetGroup{Spec: elbv2v2.LBTargetGroupSpec{ForProvider: elbv2v2.LBTargetGroupParameters{

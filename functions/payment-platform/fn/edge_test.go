@@ -276,6 +276,13 @@ func TestEdgeResources(t *testing.T) {
 		get(alb, "spec.forProvider.dropInvalidHeaderFields") != true || get(alb, "spec.forProvider.enableDeletionProtection") != true {
 		t.Errorf("alb = %v", get(alb, "spec.forProvider"))
 	}
+	if get(alb, "spec.forProvider.accessLogs") != nil {
+		t.Error("access logs without a bucket")
+	}
+	logged := run(t, withClaim(newRequest(t, strings.Replace(edgeSpec(0, false), "ingress:\n", "ingress:\n  accessLogsBucket: acme-alb-logs\n", 1), nil)))
+	if al := get(desired(t, logged, "alb"), "spec.forProvider.accessLogs").(map[string]any); al["bucket"] != "acme-alb-logs" || al["enabled"] != true || al["prefix"] != "payment-alb-prod" {
+		t.Errorf("access logs = %v", al)
+	}
 	https := desired(t, rsp, "listener-https")
 	if get(https, "spec.forProvider.sslPolicy") != v1alpha1.DefaultTLSPolicy || get(https, "spec.forProvider.certificateArn") != "arn:aws:acm:us-east-2:123456789012:certificate/abcd-1234" {
 		t.Errorf("https listener = %v", get(https, "spec.forProvider"))
