@@ -25,10 +25,12 @@ test: check-generate test-go test-lambda ## Run every test: XRD in sync, unit, f
 # Every Go test outside lambda/ (test-lambda, from lambda/lambda.mk, runs
 # those with PostgreSQL and the Lambda Runtime Interface Emulator), with the
 # crossplane CLI the render, validate and package tests run. The fuzz
-# targets run their seed corpus; longer fuzzing is make fuzz.
+# targets run their seed corpus; longer fuzzing is make fuzz. The package
+# round trip builds the linux/amd64 image (XPKG_TEST_ARCHES=amd64,arm64 for
+# both; make xpkg always builds both).
 test-go: $(BIN)/crossplane
 	$(GO) vet ./...
-	$(GO) test -count=1 -timeout 25m $$($(GO) list ./... | grep -v -e /lambda/ -e /cmd/lambda-publish)
+	XPKG_TEST_ARCHES=$${XPKG_TEST_ARCHES:-amd64} $(GO) test -count=1 -timeout 25m $$($(GO) list ./... | grep -v -e /lambda/ -e /cmd/lambda-publish)
 
 FUZZTIME ?= 1m
 fuzz: ## Fuzz RunFunction and the validator's key-range/segment logic, FUZZTIME each (default 1m; e.g. FUZZTIME=10m).
