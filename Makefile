@@ -66,14 +66,16 @@ tools: $(BIN)/crossplane $(BIN)/controller-gen ## Build the pinned CLIs.
 
 crossplane: $(BIN)/crossplane
 $(BIN)/crossplane: tools/go.mod tools/go.sum
-	cd tools && $(GO) build -o $@ -ldflags "-X github.com/crossplane/crossplane/v2/internal/version.version=$(CROSSPLANE_VERSION)" github.com/crossplane/crossplane/v2/cmd/crank
+	@echo "building $@ (crossplane $(CROSSPLANE_VERSION) from tools/go.mod)" >&2
+	@cd tools && $(GO) build -o $@ -ldflags "-X github.com/crossplane/crossplane/v2/internal/version.version=$(CROSSPLANE_VERSION)" github.com/crossplane/crossplane/v2/cmd/crank
 
 $(BIN)/controller-gen: tools/codegen/go.mod tools/codegen/go.sum
-	cd tools/codegen && $(GO) build -o $@ sigs.k8s.io/controller-tools/cmd/controller-gen
+	@echo "building $@ (controller-gen from tools/codegen/go.mod)" >&2
+	@cd tools/codegen && $(GO) build -o $@ sigs.k8s.io/controller-tools/cmd/controller-gen
 
 function: $(BIN)/function
 $(BIN)/function: FORCE
-	$(GO) build -o $@ ./functions/payment-platform
+	@$(GO) build -o $@ ./functions/payment-platform
 FORCE:
 
 clean: ## Remove build outputs.
