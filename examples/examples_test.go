@@ -117,21 +117,7 @@ func TestMain(m *testing.M) {
 }
 
 // CLI returns the crossplane binary (make builds it into bin/).
-func CLI(t testing.TB) string {
-	t.Helper()
-	cli := os.Getenv("CROSSPLANE")
-	if cli == "" {
-		cli = "../bin/crossplane"
-	}
-	abs, _ := filepath.Abs(cli)
-	if _, err := os.Stat(abs); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("crossplane CLI not found at %s: run make test (it builds bin/crossplane from tools/)", abs)
-		}
-		t.Skipf("crossplane CLI not found at %s: run make crossplane", abs)
-	}
-	return abs
-}
+func CLI(t testing.TB) string { t.Helper(); return render.CLIPath(t, "..") }
 
 func xrPath(c Case) string { return filepath.Join("xr", strings.ReplaceAll(c.Claim, "/", "-")) }
 

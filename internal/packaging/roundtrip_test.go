@@ -54,27 +54,8 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// crossplaneCLI returns the crossplane binary: env CROSSPLANE (the Makefile
-// sets it; relative to this directory or absolute), else ../../bin/crossplane.
-// Missing, it fails under CI and skips otherwise.
-func crossplaneCLI(t *testing.T) string {
-	t.Helper()
-	cli := os.Getenv("CROSSPLANE")
-	if cli == "" {
-		cli = filepath.Join(repoRoot, "bin", "crossplane")
-	}
-	abs, err := filepath.Abs(cli)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(abs); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("crossplane CLI not found at %s: run make test (it builds bin/crossplane from tools/)", abs)
-		}
-		t.Skipf("crossplane CLI not found at %s: run make crossplane", abs)
-	}
-	return abs
-}
+// crossplaneCLI returns the crossplane binary (see render.CLIPath).
+func crossplaneCLI(t *testing.T) string { t.Helper(); return render.CLIPath(t, repoRoot) }
 
 // testArches are the architectures the package build makes: the host's
 // (its binary is run) and, unless XPKG_TEST_ARCHES narrows them, the other

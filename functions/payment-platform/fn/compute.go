@@ -71,24 +71,16 @@ func compute(p *Plan) []Desired {
 		},
 		{
 			Name: ResAPI,
-			Object: &lambdav2.Function{Spec: lambdav2.FunctionSpec{ForProvider: lambdav2.FunctionParameters{
+			Object: p.vpcLambda(ResAPIRole, env, lambdav2.FunctionParameters{
 				PackageType:                  ptr("Image"),
 				ImageURI:                     ptr(api.ImageURI),
 				MemorySize:                   ptr(float64(api.MemoryMB)),
 				Timeout:                      ptr(float64(api.TimeoutSeconds)),
 				ReservedConcurrentExecutions: ptr(float64(api.ReservedConcurrency)),
 				Publish:                      ptr(true),
-				RoleSelector:                 p.Sel(ResAPIRole),
-				KMSKeyArnSelector:            p.Sel(ResKMSKey),
-				TracingConfig:                &lambdav2.TracingConfigParameters{Mode: ptr("Active")},
-				Environment:                  &lambdav2.EnvironmentParameters{Variables: env},
-				VPCConfig: &lambdav2.VPCConfigParameters{
-					SubnetIDSelector:        p.SelTier(TierApp),
-					SecurityGroupIDSelector: p.Sel(ResSGApp),
-				},
-				LoggingConfig: &lambdav2.LoggingConfigParameters{LogFormat: ptr("JSON"), LogGroup: ptr("/aws/lambda/" + name)},
-				Description:   ptr("Payment API of payment-" + p.Spec.EnvironmentSuffix),
-			}}},
+				LoggingConfig:                &lambdav2.LoggingConfigParameters{LogFormat: ptr("JSON"), LogGroup: ptr("/aws/lambda/" + name)},
+				Description:                  ptr("Payment API of payment-" + p.Spec.EnvironmentSuffix),
+			}),
 		},
 	}
 	// The alias needs a published version, which exists once Lambda has
@@ -137,6 +129,18 @@ func compute(p *Plan) []Desired {
 			}}},
 		},
 	)
+}
+
+// vpcLambda completes what every platform Lambda shares: its role, the
+// app subnets and security group, X-Ray tracing, and its environment
+// encrypted with the platform key.
+func (p *Plan) vpcLambda(role resource.Name, env map[string]*string, fp lambdav2.FunctionParameters) *lambdav2.Function {
+	fp.RoleSelector = p.Sel(role)
+	fp.KMSKeyArnSelector = p.Sel(ResKMSKey)
+	fp.TracingConfig = &lambdav2.TracingConfigParameters{Mode: ptr("Active")}
+	fp.Environment = &lambdav2.EnvironmentParameters{Variables: env}
+	fp.VPCConfig = &lambdav2.VPCConfigParameters{SubnetIDSelector: p.SelTier(TierApp), SecurityGroupIDSelector: p.Sel(ResSGApp)}
+	return &lambdav2.Function{Spec: lambdav2.FunctionSpec{ForProvider: fp}}
 }
 
 // lambdaBaseStatements is what every platform Lambda may do: write its own

@@ -161,26 +161,18 @@ func (p *Plan) lambdaRole(name resource.Name, function string) Desired {
 // gateways), traced, environment encrypted with the platform key.
 func (p *Plan) zipLambda(artifact, hash string, role resource.Name, timeout, memory int, env map[string]*string, desc string) *lambdav2.Function {
 	l := p.Spec.Lambdas
-	return &lambdav2.Function{Spec: lambdav2.FunctionSpec{ForProvider: lambdav2.FunctionParameters{
-		PackageType:       ptr("Zip"),
-		S3Bucket:          ptr(l.ArtifactBucket),
-		S3Key:             ptr(ArtifactKey(l.Version, artifact)),
-		SourceCodeHash:    ptr(hash),
-		Runtime:           ptr("provided.al2023"),
-		Handler:           ptr("bootstrap"),
-		Architectures:     []*string{ptr("arm64")},
-		Timeout:           ptr(float64(timeout)),
-		MemorySize:        ptr(float64(memory)),
-		RoleSelector:      p.Sel(role),
-		KMSKeyArnSelector: p.Sel(ResKMSKey),
-		TracingConfig:     &lambdav2.TracingConfigParameters{Mode: ptr("Active")},
-		Environment:       &lambdav2.EnvironmentParameters{Variables: env},
-		VPCConfig: &lambdav2.VPCConfigParameters{
-			SubnetIDSelector:        p.SelTier(TierApp),
-			SecurityGroupIDSelector: p.Sel(ResSGApp),
-		},
-		Description: ptr(desc),
-	}}}
+	return p.vpcLambda(role, env, lambdav2.FunctionParameters{
+		PackageType:    ptr("Zip"),
+		S3Bucket:       ptr(l.ArtifactBucket),
+		S3Key:          ptr(ArtifactKey(l.Version, artifact)),
+		SourceCodeHash: ptr(hash),
+		Runtime:        ptr("provided.al2023"),
+		Handler:        ptr("bootstrap"),
+		Architectures:  []*string{ptr("arm64")},
+		Timeout:        ptr(float64(timeout)),
+		MemorySize:     ptr(float64(memory)),
+		Description:    ptr(desc),
+	})
 }
 
 // validationResult is what the validator returns (the fields the platform
