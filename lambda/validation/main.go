@@ -286,7 +286,7 @@ func (a *app) emit(checkType string, m validator.Metrics, complete bool) {
 	if dims, err := emf.ParseDimensions(a.getenv("METRIC_DIMENSIONS")); err != nil {
 		a.log.Error("metric dimensions ignored", "error", err.Error())
 	} else if len(dims) > 0 {
-		records = append(records, emf.Record{Namespace: emf.Namespace, Dimensions: dims, Metrics: metrics,
+		records = append(records, emf.Record{Namespace: emf.Namespace, Dimensions: dims, Metrics: metrics, DimensionedOnly: true,
 			Properties: map[string]any{"function": "validation", "complete": complete}})
 	}
 	for _, r := range records {

@@ -121,7 +121,8 @@ func TestHandleReportsUnreachableDatabases(t *testing.T) {
 		t.Fatalf("no ValidationFailed metric: %s", metrics.String())
 	}
 	// The platform's alarm watches {EnvironmentSuffix}: that set is published.
-	if !strings.Contains(metrics.String(), `["EnvironmentSuffix"]]`) || !strings.Contains(metrics.String(), `"EnvironmentSuffix":"prod"`) {
+	if !strings.Contains(metrics.String(), `"Dimensions":[["EnvironmentSuffix"]]`) || !strings.Contains(metrics.String(), `"EnvironmentSuffix":"prod"`) ||
+		strings.Count(metrics.String(), `[[],`) != 1 {
 		t.Fatalf("no EnvironmentSuffix dimension set: %s", metrics.String())
 	}
 	if _, err := a.handle(context.Background(), json.RawMessage(`{"checkType":"sideways"}`)); err != nil {

@@ -38,6 +38,10 @@ type Record struct {
 	// alarms can watch the plain metric, as the empty set.
 	Dimensions map[string]string
 	Metrics    []Metric
+	// DimensionedOnly publishes only the dimension set, not the empty
+	// one: for a second record of the same metrics under other
+	// dimensions, which must not count twice in the plain metric.
+	DimensionedOnly bool
 	// Properties are extra members that are logged but not metrics.
 	Properties map[string]any
 	Time       time.Time
@@ -89,6 +93,9 @@ func Marshal(r Record) ([]byte, error) {
 	}
 	sort.Strings(keys)
 	dims := [][]string{{}}
+	if r.DimensionedOnly && len(keys) > 0 {
+		dims = nil
+	}
 	if len(keys) > 0 {
 		dims = append(dims, keys)
 	}
