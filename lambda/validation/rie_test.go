@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"os"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -81,17 +80,8 @@ func expectedDifferences(t *testing.T) []validator.Difference {
 	for _, f := range paymentsdb.StandardFaults() {
 		out = append(out, validator.Difference{Table: f.Table, KeyMAC: k.RowKey(f.Table, f.Key), Kind: f.Kind})
 	}
-	sortDiffs(out)
+	validator.SortDifferences(out)
 	return out
-}
-
-func sortDiffs(d []validator.Difference) {
-	sort.Slice(d, func(i, j int) bool {
-		if d[i].Table != d[j].Table {
-			return d[i].Table < d[j].Table
-		}
-		return d[i].KeyMAC < d[j].KeyMAC
-	})
 }
 
 func seededWithFaults(t *testing.T) (string, string) {
@@ -138,7 +128,7 @@ func TestValidationLambdaUnderRIE(t *testing.T) {
 				t.Fatalf("%s: %+v", payload, resp)
 			}
 			got := slices.Clone(resp.Differences)
-			sortDiffs(got)
+			validator.SortDifferences(got)
 			if want := expectedDifferences(t); !slices.Equal(got, want) {
 				t.Fatalf("differences:\n got %v\nwant %v", got, want)
 			}
@@ -192,7 +182,7 @@ func TestValidationLambdaUnderRIE(t *testing.T) {
 		}
 		t.Logf("%d invocations", calls)
 		got := slices.Clone(resp.Differences)
-		sortDiffs(got)
+		validator.SortDifferences(got)
 		if want := expectedDifferences(t); !slices.Equal(got, want) || resp.Success || resp.Invocations != calls {
 			t.Fatalf("after %d calls: %+v", calls, resp)
 		}

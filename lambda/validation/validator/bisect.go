@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"math/big"
-	"sort"
 	"strings"
 
 	"github.com/acme-payments/xpaymentplatform/lambda/validation/backend"
@@ -187,7 +186,7 @@ func (r *run) compareDownloads(ctx context.Context, p *tablePlan, segs []segment
 		st.Missing++
 		diffs = append(diffs, Difference{Table: p.Table, KeyMAC: r.cfg.Keyer.RowKey(p.Table, kh.Key), Kind: MissingInTarget})
 	}
-	sort.Slice(diffs, func(i, j int) bool { return diffs[i].KeyMAC < diffs[j].KeyMAC })
+	SortDifferences(diffs) // one table: by key digest
 	room := r.cfg.MaxReportedDifferences - r.state.reportedFor(p.Table)
 	if room > 0 {
 		r.state.Differences = append(r.state.Differences, diffs[:min(room, len(diffs))]...)

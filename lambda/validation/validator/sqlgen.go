@@ -297,36 +297,29 @@ func nullHashConstant(i int) string {
 }
 
 // columnHash is the 64-bit hash of one column, seeded by its position.
+// columnHashes are the seeded 64-bit hash expression of each column
+// category; {c} is the quoted column, {s} the seed. Anything else hashes
+// its text form.
+var columnHashes = map[string]string{
+	"int":         "hashint8extended({c}::int8, {s})",
+	"numeric":     "hash_numeric_extended({c}::numeric, {s})",
+	"float":       "hashfloat8extended({c}::float8, {s})",
+	"text":        "hashtextextended({c}::text, {s})",
+	"bpchar":      "hashbpcharextended({c}, {s})",
+	"uuid":        "uuid_hash_extended({c}, {s})",
+	"timestamptz": "timestamp_hash_extended({c} AT TIME ZONE 'UTC', {s})",
+	"timestamp":   "timestamp_hash_extended({c}, {s})",
+	"date":        "hashint8extended(({c} - DATE '2000-01-01')::int8, {s})",
+	"bool":        "hashint8extended({c}::int4::int8, {s})",
+	"jsonb":       "jsonb_hash_extended({c}, {s})",
+}
+
 func columnHash(category, col string, seed int) string {
-	c := quoteIdent(col)
-	s := strconv.Itoa(seed)
-	var e string
-	switch category {
-	case "int":
-		e = "hashint8extended(" + c + "::int8, " + s + ")"
-	case "numeric":
-		e = "hash_numeric_extended(" + c + "::numeric, " + s + ")"
-	case "float":
-		e = "hashfloat8extended(" + c + "::float8, " + s + ")"
-	case "text":
-		e = "hashtextextended(" + c + "::text, " + s + ")"
-	case "bpchar":
-		e = "hashbpcharextended(" + c + ", " + s + ")"
-	case "uuid":
-		e = "uuid_hash_extended(" + c + ", " + s + ")"
-	case "timestamptz":
-		e = "timestamp_hash_extended(" + c + " AT TIME ZONE 'UTC', " + s + ")"
-	case "timestamp":
-		e = "timestamp_hash_extended(" + c + ", " + s + ")"
-	case "date":
-		e = "hashint8extended((" + c + " - DATE '2000-01-01')::int8, " + s + ")"
-	case "bool":
-		e = "hashint8extended(" + c + "::int4::int8, " + s + ")"
-	case "jsonb":
-		e = "jsonb_hash_extended(" + c + ", " + s + ")"
-	default:
-		e = "hashtextextended(" + c + "::text, " + s + ")"
+	tmpl, ok := columnHashes[category]
+	if !ok {
+		tmpl = columnHashes["text"]
 	}
+	e := strings.NewReplacer("{c}", quoteIdent(col), "{s}", strconv.Itoa(seed)).Replace(tmpl)
 	return "coalesce(" + e + ", " + nullHashConstant(seed) + ")"
 }
 

@@ -3,6 +3,7 @@ package validator
 import (
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 )
 
@@ -104,4 +105,15 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n] + "..."
+}
+
+// SortDifferences orders differences by table, then by key digest: the
+// order reports use, so two runs over the same data report the same way.
+func SortDifferences(d []Difference) {
+	sort.Slice(d, func(i, j int) bool {
+		if d[i].Table != d[j].Table {
+			return d[i].Table < d[j].Table
+		}
+		return d[i].KeyMAC < d[j].KeyMAC
+	})
 }

@@ -13,7 +13,6 @@ import (
 	"net/url"
 	"os"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -245,17 +244,8 @@ func expectedDiffs(t testing.TB, fs []fault) []validator.Difference {
 	for _, f := range fs {
 		out = append(out, validator.Difference{Table: f.Table, KeyMAC: k.RowKey(f.Table, f.Key), Kind: f.Kind})
 	}
-	sortDiffs(out)
+	validator.SortDifferences(out)
 	return out
-}
-
-func sortDiffs(d []validator.Difference) {
-	sort.Slice(d, func(i, j int) bool {
-		if d[i].Table != d[j].Table {
-			return d[i].Table < d[j].Table
-		}
-		return d[i].KeyMAC < d[j].KeyMAC
-	})
 }
 
 // assertFaultsFound checks the exact verdicts the faults must produce.
@@ -265,7 +255,7 @@ func assertFaultsFound(t *testing.T, resp *validator.Response, fs []fault) {
 		t.Fatalf("want a complete failed run, got success=%v complete=%v error=%q", resp.Success, resp.Complete, resp.Error)
 	}
 	got := slices.Clone(resp.Differences)
-	sortDiffs(got)
+	validator.SortDifferences(got)
 	want := expectedDiffs(t, fs)
 	if !slices.Equal(got, want) {
 		t.Errorf("differences:\n got %v\nwant %v", got, want)
@@ -661,9 +651,9 @@ func TestTextAndCompositeKeys(t *testing.T) {
 				{Table: "ledger", KeyMAC: k.RowKey("ledger", []string{"2024-01-08", "500", "1"}), Kind: validator.Changed},
 				{Table: "ledger", KeyMAC: k.RowKey("ledger", []string{"2024-01-20", "1", "1"}), Kind: validator.MissingInTarget},
 			}
-			sortDiffs(want)
+			validator.SortDifferences(want)
 			got := slices.Clone(resp.Differences)
-			sortDiffs(got)
+			validator.SortDifferences(got)
 			if !slices.Equal(got, want) {
 				t.Errorf("differences:\n got %v\nwant %v", got, want)
 			}
