@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -91,13 +92,32 @@ func (b *syncBuffer) String() string {
 
 // Emulator is a running aws-lambda-rie.
 type Emulator struct {
-	URL    string
-	output *syncBuffer
+	URL     string
+	output  *syncBuffer
+	invoked atomic.Int64
 }
 
-// Output is everything the emulator and the function printed so far
-// (stdout and stderr: the function's logs and EMF records).
-func (e *Emulator) Output() string { return e.output.String() }
+// settleTimeout bounds how long Output waits for the emulator's reports.
+const settleTimeout = 30 * time.Second
+
+// Output is everything the emulator and the function printed (stdout and
+// stderr: the function's logs and EMF records) for every invocation so far.
+// The function writes its logs and metrics before it answers, and the
+// emulator prints an invocation's REPORT line after the answer, into the same
+// pipe; but this process copies that pipe asynchronously, so an answer can
+// arrive before the lines that preceded it. Output therefore waits (up to
+// settleTimeout) until one REPORT line per invocation has been copied.
+func (e *Emulator) Output() string {
+	want := int(e.invoked.Load())
+	deadline := time.Now().Add(settleTimeout)
+	for {
+		out := e.output.String()
+		if strings.Count(out, "REPORT RequestId:") >= want || time.Now().After(deadline) {
+			return out
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
 
 // Start runs bootstrap under the emulator, on 127.0.0.1 ports, with env
 // added to this process's environment. It is stopped at the end of the test.
@@ -172,6 +192,7 @@ func (e *Emulator) Invoke(t testing.TB, payload any, timeout time.Duration) (int
 	if err != nil {
 		t.Fatalf("invoke: %v", err)
 	}
+	e.invoked.Add(1)
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
