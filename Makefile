@@ -39,8 +39,11 @@ fuzz: ## Fuzz RunFunction and the validator's key-range/segment logic, FUZZTIME 
 
 LOAD_CLIENTS ?= 8
 LOAD_CALLS ?= 10000
-load: ## The real gRPC server under mTLS: LOAD_CLIENTS x LOAD_CALLS RunFunction calls under -race, memory growth checked, bad peers refused.
-	LOAD_CLIENTS=$(LOAD_CLIENTS) LOAD_CALLS=$(LOAD_CALLS) $(GO) test -race -count=1 -timeout 0 -v -run 'TestGRPCLoad|TestBadPeers' ./functions/payment-platform
+load: ## The real gRPC server, built with -race, under mTLS: LOAD_CLIENTS x LOAD_CALLS RunFunction calls, memory growth checked, bad peers refused.
+	@mkdir -p _output
+	$(GO) build -race -o _output/function-race ./functions/payment-platform
+	LOAD_SERVER_BIN=$(abspath _output/function-race) LOAD_CLIENTS=$(LOAD_CLIENTS) LOAD_CALLS=$(LOAD_CALLS) \
+		$(GO) test -count=1 -timeout 0 -v -run 'TestGRPCLoad|TestBadPeers' ./functions/payment-platform
 
 # --- generation -------------------------------------------------------------
 generate: $(BIN)/controller-gen ## Regenerate the XRD from apis/v1alpha1, and the catalog template from the XRD.

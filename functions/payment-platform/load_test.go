@@ -13,6 +13,7 @@ import (
 	"math/big"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -32,11 +33,15 @@ import (
 	"github.com/acme-payments/xpaymentplatform/internal/render"
 )
 
-// The real function server (this package's CLI.Run, mTLS) under concurrent
-// load and against bad peers. make test runs a short form; make load runs
-// 8 clients x 10,000 calls under -race:
+// The real function server (mTLS) under concurrent load and against bad
+// peers. make test runs a short form in this process (CLI.Run); make load
+// builds the function binary with -race, starts it as its own process
+// (LOAD_SERVER_BIN) and drives it with 8 clients x 10,000 calls, so that the
+// race detector and the memory figures are the server's alone:
 //
-//	LOAD_CLIENTS=8 LOAD_CALLS=10000 go test -race -run TestGRPCLoad ./functions/payment-platform
+//	go build -race -o _output/function-race ./functions/payment-platform
+//	LOAD_SERVER_BIN=$PWD/_output/function-race LOAD_CLIENTS=8 LOAD_CALLS=10000 \
+//	  go test -run 'TestGRPCLoad|TestBadPeers' ./functions/payment-platform
 
 func envInt(name string, def int) int {
 	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
@@ -109,24 +114,112 @@ func newPKI(t testing.TB) pki {
 	}
 }
 
-// startServer runs the real CLI in this process, with mTLS and a 1 MB
-// receive limit.
-func startServer(t testing.TB, p pki) string {
+// server is the function server under test.
+type server struct {
+	addr    string
+	pid     int           // whose resident memory is measured
+	startup time.Duration // from start to accepting connections
+	// check reports what the server printed that means failure (a data
+	// race, a panic) or that it died; nil when it is healthy.
+	check func() error
+}
+
+// startServer runs the real function server with mTLS and a 1 MB receive
+// limit: the binary named by LOAD_SERVER_BIN as its own process (make load
+// builds it with -race), or else this package's CLI in this process.
+func startServer(t testing.TB, p pki) *server {
 	t.Helper()
 	addr, err := render.FreeAddr()
 	if err != nil {
 		t.Fatal(err)
 	}
-	cli := &CLI{Network: "tcp", Address: addr, TLSCertsDir: p.dir, MaxRecvMessageSize: 1, TTL: time.Minute}
-	go func() {
-		if err := cli.Run(); err != nil {
-			fmt.Fprintln(os.Stderr, "server:", err)
-		}
-	}()
-	if err := render.WaitForListener(addr, 10*time.Second); err != nil {
+	start := time.Now()
+	s := &server{addr: addr, pid: os.Getpid(), check: func() error { return nil }}
+	if bin := os.Getenv("LOAD_SERVER_BIN"); bin != "" {
+		s.pid, s.check = startProcess(t, bin, addr, p.dir)
+	} else {
+		cli := &CLI{Network: "tcp", Address: addr, TLSCertsDir: p.dir, MaxRecvMessageSize: 1, TTL: time.Minute}
+		go func() {
+			if err := cli.Run(); err != nil {
+				fmt.Fprintln(os.Stderr, "server:", err)
+			}
+		}()
+	}
+	if err := render.WaitForListener(addr, 60*time.Second); err != nil {
+		t.Fatalf("%v (%v)", err, s.check())
+	}
+	s.startup = time.Since(start)
+	return s
+}
+
+// startProcess starts bin as the function server. A race stops it at once
+// (GORACE halt_on_error), which the clients see as errors and check reports.
+func startProcess(t testing.TB, bin, addr, certs string) (int, func() error) {
+	t.Helper()
+	cmd := exec.Command(bin, "--address", addr, "--max-recv-message-size", "1", "--metrics-address", "")
+	cmd.Env = append(os.Environ(), "TLS_SERVER_CERTS_DIR="+certs, "GORACE=halt_on_error=1 exitcode=66")
+	var out syncBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	return addr
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	var exitErr error
+	dead := false
+	check := func() error {
+		if !dead {
+			select {
+			case exitErr = <-exited:
+				dead = true
+			default:
+			}
+		}
+		o := out.String()
+		for _, bad := range []string{"WARNING: DATA RACE", "panic:", "fatal error:"} {
+			if strings.Contains(o, bad) {
+				return fmt.Errorf("server printed %q:\n%s", bad, tail(o, 8000))
+			}
+		}
+		if dead {
+			return fmt.Errorf("server exited: %v\n%s", exitErr, tail(o, 8000))
+		}
+		return nil
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		select {
+		case <-exited:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+	})
+	return cmd.Process.Pid, check
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return "…" + s[len(s)-n:]
+	}
+	return s
 }
 
 func dial(t testing.TB, addr string, cfg *tls.Config) (*grpc.ClientConn, fnv1.FunctionRunnerServiceClient) {
@@ -183,14 +276,16 @@ func requests(t testing.TB) []*fnv1.RunFunctionRequest {
 	return out
 }
 
-func rssKB(t testing.TB) int {
+// rssKB is the resident memory of process pid (field VmRSS, or VmHWM for
+// the peak).
+func rssKB(t testing.TB, pid int, field string) int {
 	t.Helper()
-	raw, err := os.ReadFile("/proc/self/status")
+	raw, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
 	if err != nil {
-		t.Skip("no /proc/self/status")
+		t.Skipf("no /proc/%d/status", pid)
 	}
 	for _, l := range strings.Split(string(raw), "\n") {
-		if strings.HasPrefix(l, "VmRSS:") {
+		if strings.HasPrefix(l, field+":") {
 			n, _ := strconv.Atoi(strings.Fields(l)[1])
 			return n
 		}
@@ -199,54 +294,56 @@ func rssKB(t testing.TB) int {
 }
 
 // TestGRPCLoad: concurrent clients over mTLS, mixed claims, first reconcile
-// and steady state: zero errors, and no memory growth after warm-up.
+// and steady state: zero errors, zero races, and no memory growth after
+// warm-up.
 func TestGRPCLoad(t *testing.T) {
 	clients, calls := envInt("LOAD_CLIENTS", 2), envInt("LOAD_CALLS", 60)
 	p := newPKI(t)
-	start := time.Now()
-	addr := startServer(t, p)
-	t.Logf("server serving after %s", time.Since(start))
+	srv := startServer(t, p)
+	t.Logf("server (pid %d) serving %s after start", srv.pid, srv.startup)
 	reqs := requests(t)
 
-	var errs atomic.Int64
-	var done atomic.Int64
-	warm := make(chan struct{})
+	var errs, done atomic.Int64
 	var warmOnce sync.Once
-	var rssWarm, peak atomic.Int64
+	var rssWarm atomic.Int64
 	warmAt := int64(min(1000, clients*calls/4))
+	progressEvery := int64(max(1000, clients*calls/20))
+	start := time.Now()
 	var wg sync.WaitGroup
 	for c := 0; c < clients; c++ {
 		wg.Add(1)
 		go func(c int) {
 			defer wg.Done()
-			conn, client := dial(t, addr, p.clientConfig)
+			conn, client := dial(t, srv.addr, p.clientConfig)
 			defer conn.Close() //nolint:errcheck // test
 			for i := 0; i < calls; i++ {
 				req := reqs[(c+i)%len(reqs)]
-				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 				rsp, err := client.RunFunction(ctx, req)
 				cancel()
 				if err != nil || len(rsp.GetDesired().GetResources()) == 0 {
 					if errs.Add(1) < 5 {
-						t.Errorf("call %d/%d: %v (%d results)", c, i, err, len(rsp.GetResults()))
+						t.Errorf("client %d call %d: %v (%d results) %v", c, i, err, len(rsp.GetResults()), srv.check())
 					}
 				}
-				if n := done.Add(1); n == warmAt {
-					warmOnce.Do(func() { rssWarm.Store(int64(rssKB(t))); close(warm) })
+				n := done.Add(1)
+				if n == warmAt {
+					warmOnce.Do(func() { rssWarm.Store(int64(rssKB(t, srv.pid, "VmRSS"))) })
 				}
-				if n := done.Load(); n%200 == 0 {
-					if r := int64(rssKB(t)); r > peak.Load() {
-						peak.Store(r)
-					}
+				if n%progressEvery == 0 {
+					t.Logf("%d calls in %s, server RSS %d KB", n, time.Since(start).Round(time.Second), rssKB(t, srv.pid, "VmRSS"))
 				}
 			}
 		}(c)
 	}
 	wg.Wait()
 	total := done.Load()
-	after := rssKB(t)
-	t.Logf("%d calls by %d clients in %s (%.0f calls/s); RSS after %d calls %d KB, after all %d KB, peak %d KB",
-		total, clients, time.Since(start), float64(total)/time.Since(start).Seconds(), warmAt, rssWarm.Load(), after, peak.Load())
+	after, peak := rssKB(t, srv.pid, "VmRSS"), rssKB(t, srv.pid, "VmHWM")
+	t.Logf("%d calls by %d clients in %s (%.0f calls/s); server RSS after %d calls %d KB, after all %d KB, peak %d KB; startup to serving %s",
+		total, clients, time.Since(start).Round(time.Millisecond), float64(total)/time.Since(start).Seconds(), warmAt, rssWarm.Load(), after, peak, srv.startup)
+	if err := srv.check(); err != nil {
+		t.Fatal(err)
+	}
 	if errs.Load() != 0 {
 		t.Fatalf("%d calls failed", errs.Load())
 	}
@@ -260,7 +357,8 @@ func TestGRPCLoad(t *testing.T) {
 // serving good clients.
 func TestBadPeers(t *testing.T) {
 	p := newPKI(t)
-	addr := startServer(t, p)
+	srv := startServer(t, p)
+	addr := srv.addr
 	reqs := requests(t)
 	good := func() {
 		t.Helper()
@@ -301,6 +399,9 @@ func TestBadPeers(t *testing.T) {
 	}
 	conn.Close() //nolint:errcheck,gosec // test
 	good()
+	if err := srv.check(); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // rawBytes and rawCodec send bytes as they are, to send a malformed message.
