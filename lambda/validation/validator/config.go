@@ -60,7 +60,7 @@ type Config struct {
 	BisectionFactor int
 	// DownloadThreshold: a differing segment with at most this many rows on
 	// each side is resolved by downloading (key, row hash) pairs (default
-	// 2,000).
+	// 256).
 	DownloadThreshold int64
 	// PageRows is the page size of downloads (default 5,000); halved when a
 	// page exceeds the backend's response size limit.
@@ -142,7 +142,7 @@ func (c *Config) setDefaults() error {
 		c.BisectionFactor = 256
 	}
 	if c.DownloadThreshold <= 0 {
-		c.DownloadThreshold = 2_000
+		c.DownloadThreshold = 256
 	}
 	if c.PageRows <= 0 {
 		c.PageRows = 5_000

@@ -22,12 +22,17 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/rdsdata"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/acme-payments/xpaymentplatform/lambda/internal/awstest"
+	"github.com/acme-payments/xpaymentplatform/lambda/internal/dataapitest"
 	"github.com/acme-payments/xpaymentplatform/lambda/internal/pgtest"
 	"github.com/acme-payments/xpaymentplatform/lambda/internal/privacy"
 	"github.com/acme-payments/xpaymentplatform/lambda/validation/backend"
@@ -77,6 +82,7 @@ func main() {
 	out := flag.String("out", "lambda/BENCHMARKS.md", "report file (- for stdout only)")
 	drop := flag.Bool("drop", false, "drop the benchmark databases at the end")
 	repeat := flag.Int("repeat", 3, "runs of each measurement (the best is kept)")
+	targetsFlag := flag.String("targets", "pgx,dataapi", "how the target is read: pgx (both sides direct) and/or dataapi (the Lambda's production path: the RDS Data API client against the local ExecuteStatement endpoint)")
 	flag.BoolVar(&verbose, "v", false, "log the validator's steps")
 	flag.Parse()
 	if *dsn == "" {
@@ -91,9 +97,25 @@ func main() {
 		}
 		sizes = append(sizes, n)
 	}
+	var targets []string
+	for _, t := range strings.Split(*targetsFlag, ",") {
+		switch t = strings.TrimSpace(t); t {
+		case "pgx", "dataapi":
+			targets = append(targets, t)
+		default:
+			fail(fmt.Errorf("bad -targets %q: pgx or dataapi", t))
+		}
+	}
+	var api *dataapitest.Server
+	if slices.Contains(targets, "dataapi") {
+		var err error
+		api, err = dataapitest.Start(dataapitest.Config{BaseDSN: *dsn, ClusterArn: benchClusterArn, SecretArn: benchSecretArn})
+		must(err)
+		defer api.Close()
+	}
 	var report bytes.Buffer
 	header(ctx, &report, *dsn)
-	fmt.Fprintf(&report, "| rows | run | wall time | rows/s | statements | vs naive |\n|---:|---|---:|---:|---:|---:|\n")
+	fmt.Fprintf(&report, "| rows | target read with | run | wall time | rows/s | statements | vs naive |\n|---:|---|---|---:|---:|---:|---:|\n")
 	for _, n := range sizes {
 		src, tgt := fmt.Sprintf("bench_src_%d", n), fmt.Sprintf("bench_tgt_%d", n)
 		for _, db := range []string{src, tgt} {
@@ -101,18 +123,29 @@ func main() {
 		}
 		srcDSN, _ := pgtest.WithDatabase(*dsn, src)
 		tgtDSN, _ := pgtest.WithDatabase(*dsn, tgt)
-		must(setDifferences(ctx, tgtDSN, n, 0))
+		for _, target := range targets {
+			via, label := (*dataapitest.Server)(nil), "pgx"
+			if target == "dataapi" {
+				via, label = api, "RDS Data API"
+			}
+			tb := targetBackend(ctx, via, tgtDSN, tgt)
+			must(setDifferences(ctx, tgtDSN, n, 0))
+			same, stmts := best(*repeat, func() (time.Duration, int64) { return diffRun(ctx, srcDSN, tb, n, 0) })
+			line(&report, n, label, "validator, identical tables", same, n, stmts, 0)
 
-		same, stmts := best(*repeat, func() (time.Duration, int64) { return diffRun(ctx, srcDSN, tgtDSN, n, 0) })
-		line(&report, n, "validator, identical tables", same, n, stmts, 0)
-
-		must(setDifferences(ctx, tgtDSN, n, *diffs))
-		withDiffs, stmts := best(*repeat, func() (time.Duration, int64) { return diffRun(ctx, srcDSN, tgtDSN, n, *diffs) })
-		naive, _ := best(1, func() (time.Duration, int64) { return naiveRun(ctx, srcDSN, tgtDSN, n, *diffs) })
-		line(&report, n, fmt.Sprintf("validator, %d scattered differences", *diffs), withDiffs, n, stmts, naive)
-		line(&report, n, "naive row-by-row streaming compare", naive, n, 0, 0)
-		must(setDifferences(ctx, tgtDSN, n, 0))
-		fmt.Fprint(os.Stderr, report.String())
+			must(setDifferences(ctx, tgtDSN, n, *diffs))
+			withDiffs, stmts := best(*repeat, func() (time.Duration, int64) { return diffRun(ctx, srcDSN, tb, n, *diffs) })
+			var naiveTarget backend.Backend
+			if via != nil {
+				naiveTarget = tb
+			}
+			naive, _ := best(1, func() (time.Duration, int64) { return naiveRun(ctx, srcDSN, tgtDSN, naiveTarget, n, *diffs) })
+			line(&report, n, label, fmt.Sprintf("validator, %d scattered differences", *diffs), withDiffs, n, stmts, naive)
+			line(&report, n, label, "naive row-by-row streaming compare", naive, n, 0, 0)
+			must(setDifferences(ctx, tgtDSN, n, 0))
+			_ = tb.Close(ctx)
+			fmt.Fprint(os.Stderr, report.String())
+		}
 		if *drop {
 			for _, db := range []string{src, tgt} {
 				must(exec(ctx, *dsn, "DROP DATABASE IF EXISTS "+db+" WITH (FORCE)"))
@@ -257,7 +290,7 @@ func best(n int, f func() (time.Duration, int64)) (time.Duration, int64) {
 	return bd, bs
 }
 
-func line(w io.Writer, n int64, what string, d time.Duration, rows int64, stmts int64, naive time.Duration) {
+func line(w io.Writer, n int64, via, what string, d time.Duration, rows int64, stmts int64, naive time.Duration) {
 	vs := ""
 	if naive > 0 {
 		vs = fmt.Sprintf("%.1f×", naive.Seconds()/d.Seconds())
@@ -266,7 +299,7 @@ func line(w io.Writer, n int64, what string, d time.Duration, rows int64, stmts 
 	if stmts > 0 {
 		st = strconv.FormatInt(stmts, 10)
 	}
-	fmt.Fprintf(w, "| %s | %s | %.2f s | %.2fM | %s | %s |\n", human(n), what, d.Seconds(), float64(rows)/d.Seconds()/1e6, st, vs)
+	fmt.Fprintf(w, "| %s | %s | %s | %.2f s | %.2fM | %s | %s |\n", human(n), via, what, d.Seconds(), float64(rows)/d.Seconds()/1e6, st, vs)
 }
 
 func human(n int64) string {
@@ -276,14 +309,30 @@ func human(n int64) string {
 	return strconv.FormatInt(n, 10)
 }
 
-func diffRun(ctx context.Context, srcDSN, tgtDSN string, n int64, k int) (time.Duration, int64) {
+// targetBackend opens the target side: pgx on tgtDSN, or the RDS Data API
+// client on the local ExecuteStatement endpoint (api non-nil).
+func targetBackend(ctx context.Context, api *dataapitest.Server, tgtDSN, tgtDB string) backend.Backend {
+	if api == nil {
+		b, err := backend.OpenPGX(ctx, tgtDSN, backend.PGXOptions{})
+		must(err)
+		return b
+	}
+	client := rdsdata.NewFromConfig(awstest.Config(), func(o *rdsdata.Options) { o.BaseEndpoint = aws.String(api.URL) })
+	b, err := backend.NewDataAPI(client, backend.DataAPIOptions{ClusterArn: benchClusterArn, SecretArn: benchSecretArn, Database: tgtDB})
+	must(err)
+	return b
+}
+
+const (
+	benchClusterArn = "arn:aws:rds:eu-west-1:123456789012:cluster:bench"
+	benchSecretArn  = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:bench-target"
+)
+
+func diffRun(ctx context.Context, srcDSN string, tgt backend.Backend, n int64, k int) (time.Duration, int64) {
 	keyer, _ := privacy.NewKeyer([]byte("benchmark-hmac-secret-0123456789"))
 	src, err := backend.OpenPGX(ctx, srcDSN, backend.PGXOptions{})
 	must(err)
 	defer src.Close(ctx)
-	tgt, err := backend.OpenPGX(ctx, tgtDSN, backend.PGXOptions{})
-	must(err)
-	defer tgt.Close(ctx)
 	v, err := validator.New(validator.Config{
 		Keyer: keyer, Tables: []string{table}, Checks: []string{"table_present", "schema", "data_diff"},
 		Logger: logger(),
@@ -312,50 +361,87 @@ func logger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(io.Discard, nil))
 }
 
-type rowStream struct {
-	rows pgx.Rows
-	conn *pgx.Conn
+// row is one row of the naive compare: its key and every value as text.
+type row struct {
+	id   int64
+	vals []string
 }
 
-func openStream(ctx context.Context, dsn string) *rowStream {
+// naiveColumns is what the naive compare reads: every column as text, so
+// that both transports return the same strings.
+const naiveColumns = "id, customer_id::text, amount::text, currency::text, card_number, status, created_at::text"
+
+// streamPGX sends the table in key order, read with one pgx query.
+func streamPGX(ctx context.Context, dsn string, out chan<- []row) {
+	defer close(out)
 	c, err := pgx.Connect(ctx, dsn)
 	must(err)
-	rows, err := c.Query(ctx, "SELECT * FROM "+table+" ORDER BY id", pgx.QueryExecModeSimpleProtocol)
+	defer c.Close(ctx)
+	rows, err := c.Query(ctx, "SELECT "+naiveColumns+" FROM "+table+" ORDER BY id", pgx.QueryExecModeSimpleProtocol)
 	must(err)
-	return &rowStream{rows: rows, conn: c}
+	batch := make([]row, 0, 1024)
+	for rows.Next() {
+		raw := rows.RawValues()
+		id, _ := strconv.ParseInt(string(raw[0]), 10, 64)
+		vals := make([]string, len(raw))
+		for i, v := range raw {
+			vals[i] = string(v)
+		}
+		batch = append(batch, row{id, vals})
+		if len(batch) == cap(batch) {
+			out <- batch
+			batch = make([]row, 0, 1024)
+		}
+	}
+	must(rows.Err())
+	out <- batch
 }
 
-// naiveRun streams both tables in key order and compares every value.
-func naiveRun(ctx context.Context, srcDSN, tgtDSN string, n int64, k int) (time.Duration, int64) {
-	start := time.Now()
-	type row struct {
-		id   int64
-		vals [][]byte
-	}
-	stream := func(dsn string, out chan<- []row) {
-		s := openStream(ctx, dsn)
-		defer s.conn.Close(ctx)
-		batch := make([]row, 0, 1024)
-		for s.rows.Next() {
-			raw := s.rows.RawValues()
-			id, _ := strconv.ParseInt(string(raw[0]), 10, 64)
-			vals := make([][]byte, len(raw))
-			for i, v := range raw {
-				vals[i] = append([]byte(nil), v...)
+// naivePageRows keeps a page of the naive compare under the Data API's 1 MiB.
+const naivePageRows = 2000
+
+// streamBackend sends the table in key order, read page by page (keyset
+// pagination) through b: how a Lambda reads the target through the Data API.
+func streamBackend(ctx context.Context, b backend.Backend, out chan<- []row) {
+	defer close(out)
+	after := int64(-1 << 63)
+	for {
+		recs, err := b.Query(ctx, "SELECT "+strings.Replace(naiveColumns, "id, ", "id::text AS k, ", 1)+" FROM "+table+
+			" WHERE id > $1::text::int8 ORDER BY id LIMIT "+strconv.Itoa(naivePageRows), strconv.FormatInt(after, 10))
+		must(err)
+		batch := make([]row, 0, len(recs))
+		for _, rec := range recs {
+			vals := make([]string, len(rec))
+			for i, v := range rec {
+				if v != nil {
+					vals[i] = fmt.Sprint(v)
+				}
 			}
+			id, _ := strconv.ParseInt(vals[0], 10, 64)
 			batch = append(batch, row{id, vals})
-			if len(batch) == cap(batch) {
-				out <- batch
-				batch = make([]row, 0, 1024)
-			}
 		}
-		must(s.rows.Err())
-		out <- batch
-		close(out)
+		if len(batch) > 0 {
+			out <- batch
+			after = batch[len(batch)-1].id
+		}
+		if len(recs) < naivePageRows {
+			return
+		}
 	}
+}
+
+// naiveRun streams both tables in key order and compares every value:
+// the source over pgx, the target over pgx (tgtDSN) or through the Data
+// API (tgt non-nil).
+func naiveRun(ctx context.Context, srcDSN, tgtDSN string, tgt backend.Backend, n int64, k int) (time.Duration, int64) {
+	start := time.Now()
 	a, b := make(chan []row, 64), make(chan []row, 64)
-	go stream(srcDSN, a)
-	go stream(tgtDSN, b)
+	go streamPGX(ctx, srcDSN, a)
+	if tgt != nil {
+		go streamBackend(ctx, tgt, b)
+	} else {
+		go streamPGX(ctx, tgtDSN, b)
+	}
 	next := func(ch chan []row, buf *[]row) (row, bool) {
 		for len(*buf) == 0 {
 			batch, ok := <-ch
@@ -382,7 +468,7 @@ func naiveRun(ctx context.Context, srcDSN, tgtDSN string, n int64, k int) (time.
 			ra, oka = next(a, &ba)
 		default:
 			for i := range ra.vals {
-				if !bytes.Equal(ra.vals[i], rb.vals[i]) {
+				if ra.vals[i] != rb.vals[i] {
 					differ++
 					break
 				}
