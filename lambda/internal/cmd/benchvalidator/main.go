@@ -167,7 +167,7 @@ func main() {
 		}
 	}
 	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
-		fmt.Fprintf(&report, "\nLoad average at the end of the run: %s (other work shared the machine: figures are a lower bound).\n",
+		fmt.Fprintf(&report, "\nLoad average at the end of the run: %s (the benchmark's own work included).\n",
 			strings.Join(strings.Fields(string(b))[:3], " "))
 	}
 	report.WriteString(notes)
