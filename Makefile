@@ -39,9 +39,12 @@ fuzz: ## Fuzz RunFunction and the validator's key-range/segment logic, FUZZTIME 
 
 LOAD_CLIENTS ?= 8
 LOAD_CALLS ?= 10000
-load: ## The real gRPC server, built with -race, under mTLS: LOAD_CLIENTS x LOAD_CALLS RunFunction calls, memory growth checked, bad peers refused.
+load: ## The real gRPC server under mTLS, LOAD_CLIENTS x LOAD_CALLS RunFunction calls: the production build (errors, memory growth, peak RSS, startup), then the -race build (errors, races); bad peers refused by both.
 	@mkdir -p _output
+	$(GO) build -o _output/function ./functions/payment-platform
 	$(GO) build -race -o _output/function-race ./functions/payment-platform
+	LOAD_SERVER_BIN=$(abspath _output/function) LOAD_CLIENTS=$(LOAD_CLIENTS) LOAD_CALLS=$(LOAD_CALLS) \
+		$(GO) test -count=1 -timeout 0 -v -run 'TestGRPCLoad|TestBadPeers' ./functions/payment-platform
 	LOAD_SERVER_BIN=$(abspath _output/function-race) LOAD_CLIENTS=$(LOAD_CLIENTS) LOAD_CALLS=$(LOAD_CALLS) \
 		$(GO) test -count=1 -timeout 0 -v -run 'TestGRPCLoad|TestBadPeers' ./functions/payment-platform
 

@@ -18,10 +18,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/acme-payments/xpaymentplatform/internal/syncbuf"
 )
 
 // EnvRIE names the variable holding the emulator's path.
@@ -72,28 +73,10 @@ func freeAddr(t testing.TB) string {
 	return l.Addr().String()
 }
 
-// syncBuffer collects the emulator's (and so the function's) output.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // Emulator is a running aws-lambda-rie.
 type Emulator struct {
 	URL     string
-	output  *syncBuffer
+	output  *syncbuf.Buffer
 	invoked atomic.Int64
 }
 
@@ -135,7 +118,7 @@ func Start(t testing.TB, bootstrap string, env map[string]string) *Emulator {
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	out := &syncBuffer{}
+	out := &syncbuf.Buffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", rie, err)

@@ -1,7 +1,6 @@
 package validator_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -21,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/rdsdata"
 
+	"github.com/acme-payments/xpaymentplatform/internal/syncbuf"
 	"github.com/acme-payments/xpaymentplatform/lambda/internal/awstest"
 	"github.com/acme-payments/xpaymentplatform/lambda/internal/dataapitest"
 	"github.com/acme-payments/xpaymentplatform/lambda/internal/paymentsdb"
@@ -98,23 +98,6 @@ func openDataAPI(t testing.TB, srv *dataapitest.Server, database string) backend
 		t.Fatal(err)
 	}
 	return b
-}
-
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
 }
 
 func baseConfig(t testing.TB, logs io.Writer) validator.Config {
@@ -313,7 +296,7 @@ func TestFaultsAreFoundExactly(t *testing.T) {
 			t.Parallel()
 			srcDSN, tgtDSN := pgtest.SeededPair(t, sizes)
 			fs := applyFaults(t, tgtDSN)
-			logs := &logBuffer{}
+			logs := &syncbuf.Buffer{}
 			src := openPGX(t, srcDSN)
 			var tgt backend.Backend
 			if kind == "pgx" {
@@ -747,7 +730,7 @@ func TestStatementTimeoutSplitsTheSegment(t *testing.T) {
 		}
 		return nil
 	})
-	logs := &logBuffer{}
+	logs := &syncbuf.Buffer{}
 	cfg := baseConfig(t, logs)
 	cfg.ChunkRows = 100_000
 	v := mustNew(t, cfg, openPGX(t, srcDSN), openDataAPI(t, srv, dbName(t, tgtDSN)))
