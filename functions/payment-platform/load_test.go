@@ -132,7 +132,7 @@ type server struct {
 
 // startServer runs the real function server with mTLS and a 1 MB receive
 // limit: the binary named by LOAD_SERVER_BIN as its own process (make load
-// builds it with -race), or else this package's CLI in this process.
+// builds it as shipped and with -race), or else this package's CLI in this process.
 func startServer(t testing.TB, p pki) *server {
 	t.Helper()
 	addr, err := render.FreeAddr()
@@ -185,36 +185,30 @@ func startProcess(t testing.TB, bin, addr, certs string) (int, func() error) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	var exitErr error
-	dead := false
+	done := make(chan struct{})
+	var exitErr error // written before done is closed
+	go func() { exitErr = cmd.Wait(); close(done) }()
 	check := func() error {
-		if !dead {
-			select {
-			case exitErr = <-exited:
-				dead = true
-			default:
-			}
-		}
 		o := out.String()
 		for _, bad := range []string{"WARNING: DATA RACE", "panic:", "fatal error:"} {
 			if strings.Contains(o, bad) {
 				return fmt.Errorf("server printed %q:\n%s", bad, tail(o, 8000))
 			}
 		}
-		if dead {
+		select {
+		case <-done:
 			return fmt.Errorf("server exited: %v\n%s", exitErr, tail(o, 8000))
+		default:
+			return nil
 		}
-		return nil
 	}
 	t.Cleanup(func() {
 		_ = cmd.Process.Signal(os.Interrupt)
 		select {
-		case <-exited:
+		case <-done:
 		case <-time.After(10 * time.Second):
 			_ = cmd.Process.Kill()
-			<-exited
+			<-done
 		}
 	})
 	return cmd.Process.Pid, check
