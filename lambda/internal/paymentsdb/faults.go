@@ -1,6 +1,9 @@
 package paymentsdb
 
-import "fmt"
+import (
+	"fmt"
+	"regexp"
+)
 
 // Fault is one change made to a copy of a seeded database, and the
 // difference the validator must report for it.
@@ -64,3 +67,17 @@ var StandardSizes = Sizes{Customers: 5000, Payments: 20000, AuditLog: 30000}
 
 // StandardRows is the number of rows StandardSizes seeds.
 const StandardRows = 5000 + 20000 + 40000 + 30000
+
+// Leaks returns the values of SensitiveValues (and extra) that text contains
+// as whole values: not inside a longer number, so a log timestamp such as
+// "21:17:16.546Z" does not count as the amount "16.54".
+func Leaks(text string, extra ...string) []string {
+	var found []string
+	for _, v := range append(SensitiveValues(), extra...) {
+		re := regexp.MustCompile(`(^|[^0-9.])` + regexp.QuoteMeta(v) + `($|[^0-9])`)
+		if re.MatchString(text) {
+			found = append(found, v)
+		}
+	}
+	return found
+}
