@@ -39,7 +39,7 @@ fuzz: ## Fuzz RunFunction and the validator's key-range/segment logic, FUZZTIME 
 
 LOAD_CLIENTS ?= 8
 LOAD_CALLS ?= 10000
-load: ## The real gRPC server under mTLS, LOAD_CLIENTS x LOAD_CALLS RunFunction calls: the production build (errors, memory growth, peak RSS, startup), then the -race build (errors, races); bad peers refused by both.
+load: ## The real gRPC server under mTLS, LOAD_CLIENTS x LOAD_CALLS RunFunction calls: the production build (errors, memory growth, peak RSS, startup), then the -race build (errors, races, Go-heap growth); bad peers refused by both.
 	@mkdir -p _output
 	$(GO) build -o _output/function ./functions/payment-platform
 	$(GO) build -race -o _output/function-race ./functions/payment-platform
