@@ -18,7 +18,7 @@ type DatabaseSpec struct {
 	// +kubebuilder:default=1
 	// +kubebuilder:validation:Minimum=0.5
 	// +kubebuilder:validation:Maximum=256
-	// +kubebuilder:validation:MultipleOf=0.5
+	// +kubebuilder:validation:XValidation:rule="double(int(self * 2.0)) == self * 2.0",message="spec.database.minCapacity: must be in 0.5 ACU steps"
 	// +optional
 	MinCapacity float64 `json:"minCapacity,omitempty"`
 
@@ -26,7 +26,7 @@ type DatabaseSpec struct {
 	// +kubebuilder:default=8
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=256
-	// +kubebuilder:validation:MultipleOf=0.5
+	// +kubebuilder:validation:XValidation:rule="double(int(self * 2.0)) == self * 2.0",message="spec.database.maxCapacity: must be in 0.5 ACU steps"
 	// +optional
 	MaxCapacity float64 `json:"maxCapacity,omitempty"`
 

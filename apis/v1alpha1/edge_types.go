@@ -59,7 +59,7 @@ type APISpec struct {
 
 // ProvisionedConcurrency is the warm pool of the live alias.
 //
-// +kubebuilder:validation:XValidation:rule="self.min <= self.max",message="spec.api.provisionedConcurrency.min must not exceed max"
+// +kubebuilder:validation:XValidation:rule="!has(self.min) || !has(self.max) || self.min <= self.max",message="spec.api.provisionedConcurrency.min must not exceed max"
 type ProvisionedConcurrency struct {
 	// Min warm instances.
 	// +kubebuilder:default=2

@@ -222,52 +222,12 @@ func TestRegistryRoundTrip(t *testing.T) {
 	})
 }
 
-// pullPlatforms pulls a Function package by platform: crossplane xpkg push
-// makes an image index of several package files, a plain image of one.
+// pullPlatforms pulls a Function package by platform (see PullPlatforms).
 func pullPlatforms(t *testing.T, ref string) map[string]v1.Image {
 	t.Helper()
-	r, err := name.ParseReference(ref)
+	out, err := PullPlatforms(ref)
 	if err != nil {
 		t.Fatal(err)
-	}
-	desc, err := remote.Get(r)
-	if err != nil {
-		t.Fatalf("pull %s: %v", ref, err)
-	}
-	out := map[string]v1.Image{}
-	if !desc.MediaType.IsIndex() {
-		img, err := desc.Image()
-		if err != nil {
-			t.Fatal(err)
-		}
-		cf, err := img.ConfigFile()
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[cf.OS+"/"+cf.Architecture] = img
-		return out
-	}
-	idx, err := desc.ImageIndex()
-	if err != nil {
-		t.Fatal(err)
-	}
-	im, err := idx.IndexManifest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, d := range im.Manifests {
-		if d.Platform == nil {
-			t.Fatalf("index entry %s has no platform", d.Digest)
-		}
-		img, err := idx.Image(d.Digest)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p := d.Platform.OS + "/" + d.Platform.Architecture
-		if _, dup := out[p]; dup {
-			t.Errorf("index lists %s twice", p)
-		}
-		out[p] = img
 	}
 	return out
 }
@@ -365,15 +325,11 @@ func checkFunctionImage(t *testing.T, img v1.Image, arch string, md Metadata) {
 
 func extractFile(t *testing.T, img v1.Image, path string) []byte {
 	t.Helper()
-	rc := mutate.Extract(img)
-	defer rc.Close() //nolint:errcheck // test
-	for _, f := range tarFiles(t, rc) {
-		if f.hdr.Name == path {
-			return f.body
-		}
+	b, err := ExtractFile(img, path)
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatalf("no %s in the image", path)
-	return nil
+	return b
 }
 
 // checkConfigurationPackage compares the Configuration's package.yaml with

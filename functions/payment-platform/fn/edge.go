@@ -28,6 +28,15 @@ const (
 	ResWAFAssociation    = resource.Name("waf-association")
 )
 
+// ListMapKeyDefault is the value the provider's CRD defaults a listener
+// action's `index` to. `defaultAction` is a list map keyed by `index`, and
+// the typed struct has no omitempty on it: left nil it is sent as null, the
+// API server stores the defaulted item, and the next server-side apply adds
+// a second item keyed null ("Duplicate value: {"index":"default"}"), so the
+// listener never syncs again. Sending the key the server would store makes
+// every apply merge into the same item.
+const ListMapKeyDefault = "default"
+
 // edge composes the public HTTPS entry: an internet-facing ALB on the public
 // subnets (ALB security group, invalid headers dropped, deletion protection
 // in prod), a Lambda target group health-checking the API, the permission
@@ -83,6 +92,7 @@ func edge(p *Plan) []Desired {
 				SSLPolicy:               ptr(in.TLSPolicy),
 				CertificateArn:          p.certificateARN(),
 				DefaultAction: []elbv2v2.DefaultActionParameters{{
+					Index:                  ptr(ListMapKeyDefault),
 					Type:                   ptr("forward"),
 					TargetGroupArnSelector: p.Sel(ResAPITargetGroup),
 				}},
@@ -96,7 +106,8 @@ func edge(p *Plan) []Desired {
 				Port:                    ptr(80.0),
 				Protocol:                ptr("HTTP"),
 				DefaultAction: []elbv2v2.DefaultActionParameters{{
-					Type: ptr("redirect"),
+					Index: ptr(ListMapKeyDefault),
+					Type:  ptr("redirect"),
 					Redirect: &elbv2v2.RedirectParameters{
 						Protocol: ptr("HTTPS"), Port: ptr("443"), StatusCode: ptr("HTTP_301"),
 					},

@@ -28,17 +28,28 @@ const (
 	ConditionMigrationHealthy = "MigrationHealthy"
 )
 
-// setReadiness marks each desired composed resource ready when its observed
-// counterpart is Ready and Synced; a resource not yet observed is not ready.
+// setReadiness marks each desired composed resource ready as Crossplane
+// reports its kind; a resource not yet observed is not ready.
 func (p *Plan) setReadiness(dcds map[resource.Name]*resource.DesiredComposed) {
 	for name, d := range dcds {
-		o, ok := p.Observed[name]
-		if ok && o.Ready && o.Synced {
+		if o, ok := p.Observed[name]; ok && o.IsReady() {
 			d.Ready = resource.ReadyTrue
 		} else {
 			d.Ready = resource.ReadyFalse
 		}
 	}
+}
+
+// IsReady is readiness as the owner of the kind reports it. A managed
+// resource is ready when its provider says Ready and it is in sync (an
+// update the provider refuses leaves it Ready but Synced=False). A
+// ClusterUsage is reconciled by Crossplane's Usage controller, which only
+// ever sets Ready: waiting for Synced there would wait forever.
+func (o ObservedResource) IsReady() bool {
+	if o.Kind == ClusterUsageGVK.Kind && strings.HasPrefix(o.APIVersion, ClusterUsageGVK.Group+"/") {
+		return o.Ready
+	}
+	return o.Ready && o.Synced
 }
 
 // unready lists the composition-resource names not ready, sorted.
