@@ -8,7 +8,7 @@ EXAMPLE ?= claim
 export CROSSPLANE := $(BIN)/crossplane
 
 .DEFAULT_GOAL := help
-.PHONY: help render render-ready test test-go e2e controlplane check-generate generate golden validate bench fuzz load tools crossplane function clean
+.PHONY: help render render-ready test test-go e2e controlplane fixtures check-generate generate golden validate bench fuzz load tools crossplane function clean
 
 help: ## Show the targets.
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -58,8 +58,12 @@ generate: $(BIN)/controller-gen ## Regenerate the XRD from apis/v1alpha1, and th
 check-generate: generate ## Fail if the XRD (or the catalog template made from it) differs from what the Go types generate.
 	@git diff --exit-code -- apis/xpaymentplatforms/definition.yaml examples/catalog || { echo "the XRD or examples/catalog is out of date: run make generate and commit them"; exit 1; }
 
-golden: $(BIN)/crossplane ## Regenerate example XRs, observed fixtures and golden renders.
+golden: $(BIN)/crossplane ## Regenerate example XRs and golden renders (in the observed worlds make fixtures captured).
 	$(GO) test -count=1 ./examples -run TestRender -update
+
+fixtures: $(BIN)/crossplane $(CONTROLPLANE_BINS) ## Capture the observed worlds of the example renders (examples/observed) from the end-to-end control plane, then make golden.
+	E2E_UPDATE=1 $(GO) test -tags e2e -count=1 -timeout 30m -v -run 'TestE2E/(Install|ExampleClaimsReady|CutoverWalk)$$' ./e2e
+	$(MAKE) golden
 
 validate: $(BIN)/crossplane ## crossplane beta validate every render, XR and claim (offline).
 	$(GO) test -count=1 ./examples -run 'TestValidate' -v

@@ -10,11 +10,11 @@ import (
 	"github.com/acme-payments/xpaymentplatform/internal/controlplane"
 )
 
-// TestInstall: the packages install the real way and the XRD is usable: the
+// install: the packages install the real way and the XRD is usable: the
 // API server accepted the CRDs Crossplane made from it (Established) and the
 // claim CRD too (Offered). A package reports Healthy even when its XRD's
 // CRDs are refused, so the XRD's own conditions are what count.
-func TestInstall(t *testing.T) {
+func install(t *testing.T) {
 	eventually(t, 3*time.Minute, "XRD Established and Offered", func(ctx context.Context) error {
 		xrd, err := get(ctx, controlplane.XRDGVR, "", "xpaymentplatforms.platform.payments.io")
 		if err != nil {

@@ -24,6 +24,7 @@ import (
 	"k8s.io/client-go/dynamic"
 
 	"github.com/acme-payments/xpaymentplatform/internal/controlplane"
+	"github.com/acme-payments/xpaymentplatform/internal/providersim"
 	"github.com/acme-payments/xpaymentplatform/internal/render"
 )
 
@@ -36,6 +37,7 @@ type env struct {
 	pkgs  *controlplane.Packages
 	fn    *controlplane.FunctionServer
 	dyn   dynamic.Interface
+	sim   *providersim.Simulator
 }
 
 var world *env
@@ -137,7 +139,19 @@ func setup(ctx context.Context, root string, stack *controlplane.Stack) (*env, e
 	if err != nil {
 		return nil, err
 	}
-	return &env{stack: stack, pkgs: pkgs, fn: fn, dyn: dyn}, nil
+	sim, err := providersim.New(stack.Config, providersim.Options{Invoker: lambdaDouble{}})
+	if err != nil {
+		return nil, err
+	}
+	simCtx, stopSim := context.WithCancel(context.Background())
+	simDone := make(chan error, 1)
+	go func() { simDone <- sim.Run(simCtx) }()
+	// The simulator stops before the control plane does.
+	stack.OnStop(func() {
+		stopSim()
+		<-simDone
+	})
+	return &env{stack: stack, pkgs: pkgs, fn: fn, dyn: dyn, sim: sim}, nil
 }
 
 // goldenObjects are every object of the golden renders: the kinds the

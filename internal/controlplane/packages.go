@@ -69,7 +69,7 @@ type Packages struct {
 // StartRegistry serves an OCI registry on loopback until the stack stops.
 func (s *Stack) StartRegistry() (string, error) {
 	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	s.onStop(func() { srv.Close() })
+	s.OnStop(func() { srv.Close() })
 	return strings.TrimPrefix(srv.URL, "http://"), nil
 }
 
@@ -228,8 +228,8 @@ func (s *Stack) runFunction(ctx context.Context, f *FunctionServer, binary, cert
 	})
 }
 
-// RestartFunction kills the function (SIGKILL, as a crashed pod) and starts
-// the same binary again on the same address.
+// RestartFunction kills the function if it runs (SIGKILL, as a crashed pod)
+// and starts the same binary again on the same address.
 func (s *Stack) RestartFunction(ctx context.Context, f *FunctionServer, binary string) error {
 	f.Proc.Kill()
 	return s.runFunction(ctx, f, binary, filepath.Join(s.Dir, "functions", f.Name))
@@ -282,3 +282,6 @@ func (s *Stack) pointRevision(ctx context.Context, fn, endpoint, secret string) 
 	_, err = dyn.Resource(FunctionRevisionGVR).Patch(ctx, rev.GetName(), types.JSONPatchType, body, metav1.PatchOptions{}, "status")
 	return err
 }
+
+// KillFunction kills the function (SIGKILL, as a crashed pod).
+func (s *Stack) KillFunction(f *FunctionServer) { f.Proc.Kill() }

@@ -123,8 +123,9 @@ func (s *Stack) add(p *Process) {
 	s.stops = append(s.stops, func() { p.Stop(15 * time.Second) })
 }
 
-// onStop registers something in-process to stop with the stack.
-func (s *Stack) onStop(f func()) {
+// OnStop registers something in-process to stop with the stack (in reverse
+// order of registration, before what was started earlier).
+func (s *Stack) OnStop(f func()) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.stops = append(s.stops, f)

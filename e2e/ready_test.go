@@ -1,0 +1,133 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+// connectionKeys are the keys the README documents for the claim's
+// connection secret once the platform is up (the edge adds albDnsName and
+// apiFunctionName; the alarms add snsTopicArn). Never a password.
+var connectionKeys = []string{
+	"albDnsName", "apiFunctionName", "dbClusterArn", "dbName", "dbPort", "dbReaderEndpoint",
+	"dbSecretArn", "dbWriterEndpoint", "kmsKeyArn", "snsTopicArn", "vpcId",
+}
+
+// exampleClaimsReady: the dev and prod example claims, applied as an app
+// team would, become Ready: every resource the function composes exists and
+// is Ready and Synced (a ClusterUsage only Ready: Crossplane's Usage
+// controller never sets Synced), no apply failed, and the claim's
+// connection secret holds the documented keys and no password.
+func exampleClaimsReady(t *testing.T) {
+	prepareNamespace(t)
+	// The observed world each Ready example renders in (examples/observed).
+	worlds := map[string]string{"claim.yaml": "claim-ready", "claim-prod.yaml": "claim-prod-ready"}
+	claims := map[string]string{}
+	for _, f := range []string{"claim.yaml", "claim-prod.yaml"} {
+		claims[f] = applyClaim(t, readClaim(t, f))
+	}
+	for _, f := range slices.Sorted(maps.Keys(claims)) {
+		name := claims[f]
+		t.Run(strings.TrimSuffix(f, ".yaml"), func(t *testing.T) {
+			start := time.Now()
+			xr := waitClaimReady(t, name, 8*time.Minute)
+			t.Logf("%s Ready in %s", name, time.Since(start).Round(time.Second))
+			ctx := context.Background()
+			checkAllComposedReady(t, ctx, xr)
+			checkNoApplyErrors(t, ctx, xr)
+			checkConnectionSecret(t, ctx, name)
+			captureWorld(t, name, worlds[f])
+		})
+	}
+}
+
+func checkAllComposedReady(t *testing.T, ctx context.Context, xr *unstructured.Unstructured) {
+	t.Helper()
+	objs, err := composedOf(ctx, xr.GetName())
+	if err != nil {
+		t.Fatal(err)
+	}
+	refs, _, _ := unstructured.NestedSlice(xr.Object, "spec", "resourceRefs")
+	if len(refs) != len(objs) {
+		t.Errorf("XR references %d composed resources, %d carry its label", len(refs), len(objs))
+	}
+	want := fmt.Sprintf("%d/%d", len(objs), len(objs))
+	if got, _, _ := unstructured.NestedString(xr.Object, "status", "resourcesReady"); got != want {
+		t.Errorf("status.resourcesReady %q, want %q", got, want)
+	}
+	usages := 0
+	for _, o := range objs {
+		if err := conditionIs(&o, "Ready", "True", ""); err != nil {
+			t.Error(err)
+		}
+		if o.GetKind() == "ClusterUsage" {
+			usages++
+			if s, _, _ := condition(&o, "Synced"); s != "" {
+				t.Errorf("ClusterUsage %s has a Synced condition %q: Crossplane does not set one", o.GetName(), s)
+			}
+			continue
+		}
+		if err := conditionIs(&o, "Synced", "True", ""); err != nil {
+			t.Error(err)
+		}
+	}
+	if usages == 0 {
+		t.Error("no ClusterUsage composed: deletion ordering is untested")
+	}
+	t.Logf("%s: %d composed resources Ready (%d ClusterUsages)", xr.GetName(), len(objs), usages)
+}
+
+// checkNoApplyErrors: Crossplane reports a composed resource it could not
+// apply (refused by the API server, or by a list-map merge) as a Warning
+// event on the XR.
+func checkNoApplyErrors(t *testing.T, ctx context.Context, xr *unstructured.Unstructured) {
+	t.Helper()
+	evs, err := warningEvents(ctx, "", xr.GetKind(), xr.GetName())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range evs {
+		if strings.Contains(e.Message, "cannot apply") || strings.Contains(e.Message, "Duplicate value") {
+			t.Errorf("apply error event %s (x%d): %s", e.Reason, e.Count, e.Message)
+		}
+	}
+}
+
+func checkConnectionSecret(t *testing.T, ctx context.Context, claim string) {
+	t.Helper()
+	c, err := get(ctx, claimGVR, claimNamespace, claim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name, _, _ := unstructured.NestedString(c.Object, "spec", "writeConnectionSecretToRef", "name")
+	if name == "" {
+		t.Fatalf("claim %s writes no connection secret", claim)
+	}
+	var keys []string
+	eventually(t, time.Minute, "connection secret "+name, func(ctx context.Context) error {
+		sec, err := world.stack.Kube.CoreV1().Secrets(claimNamespace).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		keys = slices.Sorted(maps.Keys(sec.Data))
+		if !slices.Equal(keys, connectionKeys) {
+			return fmt.Errorf("keys %v, want %v", keys, connectionKeys)
+		}
+		for k, v := range sec.Data {
+			if strings.Contains(strings.ToLower(k), "password") || strings.Contains(string(v), sourcePassword) {
+				return fmt.Errorf("key %s carries a password", k)
+			}
+		}
+		return nil
+	})
+}
