@@ -88,6 +88,9 @@ func TestInvocationLifecycle(t *testing.T) {
 			if got := meta.GetExternalName(u); got != wantID {
 				t.Errorf("external name = %q, want %q", got, wantID)
 			}
+			if inv := e.events("run", EventInvoke); len(inv) != 1 || inv[0].ExternalName != "" {
+				t.Errorf("Invoke events = %+v, want one, before any external name (IdentifierFromProvider)", inv)
+			}
 			if got := str(u, "status", "atProvider", "result"); !strings.Contains(got, `"success":true`) {
 				t.Errorf("atProvider.result = %q, want the function's answer", got)
 			}

@@ -249,7 +249,8 @@ var rules = map[string]rule{
 		}
 		return "terraform-" + c.h("stmt", 26)
 	}, nil),
-	// lambda/Invocation: invocation.go.
+	// IdentifierFromProvider; the ID and outputs come from invocation.go.
+	"lambda/Invocation": {},
 
 	"rds/Cluster": named(func(c *obsCtx, id string) map[string]any {
 		host := c.h("host", 12)
@@ -269,8 +270,12 @@ var rules = map[string]rule{
 			"port":              port,
 		}
 		if b, _ := c.params["manageMasterUserPassword"].(bool); b {
+			key := c.param("masterUserSecretKmsKeyId")
+			if key == "" { // the account's aws/secretsmanager key
+				key = c.arn("kms", "key/"+c.uuid("secretsmanager-key"))
+			}
 			out["masterUserSecret"] = []any{map[string]any{
-				"kmsKeyId":     c.param("masterUserSecretKmsKeyId"),
+				"kmsKeyId":     key,
 				"secretArn":    c.arn("secretsmanager", "secret:rds!cluster-"+c.uuid("secret")+"-"+c.h("suffix", 6)),
 				"secretStatus": "active",
 			}}
