@@ -34,7 +34,8 @@ var (
 	kFunction   = testKind{"lambda.aws.upbound.io", "v1beta2", "Function", "functions"}
 	kInvocation = testKind{"lambda.aws.upbound.io", "v1beta1", "Invocation", "invocations"}
 	kCluster    = testKind{"rds.aws.upbound.io", "v1beta2", "Cluster", "clusters"}
-	testKinds   = []testKind{kVPC, kSubnet, kTopic, kAlias, kFunction, kInvocation, kCluster}
+	kSG         = testKind{"ec2.aws.upbound.io", "v1beta1", "SecurityGroup", "securitygroups"}
+	testKinds   = []testKind{kVPC, kSubnet, kTopic, kAlias, kFunction, kInvocation, kCluster, kSG}
 )
 
 func (k testKind) gvr() schema.GroupVersionResource {

@@ -125,6 +125,63 @@ spec:
 	}
 }
 
+func TestResolveListAndNestedSelectors(t *testing.T) {
+	sg := "\nspec:\n  forProvider: {region: us-east-2, name: x}\n"
+	e := newEnv(t, Options{},
+		kSG.obj(t, "sg-2", owned("app-sg", "xr-a")+sg),
+		kSG.obj(t, "sg-1", owned("app-sg", "xr-a")+sg),
+		kSG.obj(t, "sg-other", owned("app-sg", "xr-b")+sg),
+		kSubnet.obj(t, "sub-a", owned("app-subnet", "xr-a")+"\nspec:\n  forProvider: {region: us-east-2, vpcId: vpc-1}\n"),
+	)
+	ext := map[string]string{}
+	for _, n := range []string{"sg-1", "sg-2", "sg-other"} {
+		e.eventually(n, func() error {
+			if ext[n] = meta.GetExternalName(e.get(kSG, n)); !strings.HasPrefix(ext[n], "sg-") || ext[n] == n {
+				return errors.New("no AWS ID yet")
+			}
+			return nil
+		})
+	}
+	e.eventually("subnet", func() error {
+		if meta.GetExternalName(e.get(kSubnet, "sub-a")) == "" {
+			return errors.New("no AWS ID yet")
+		}
+		return nil
+	})
+	e.create(kFunction.obj(t, "api", owned("api", "xr-a")+`
+spec:
+  forProvider:
+    region: us-east-2
+    role: arn:aws:iam::123456789012:role/r
+    vpcConfig:
+      securityGroupIdSelector: {matchControllerRef: true, matchLabels: {resource: app-sg}}
+      subnetIdSelector: {matchControllerRef: true, matchLabels: {resource: app-subnet}}
+`))
+	e.eventually("function resolved", func() error {
+		u := e.get(kFunction, "api")
+		sgs, _, _ := unstructured.NestedStringSlice(u.Object, "spec", "forProvider", "vpcConfig", "securityGroupIds")
+		want := []string{ext["sg-1"], ext["sg-2"]}
+		if want[1] < want[0] {
+			want[0], want[1] = want[1], want[0] // ResolveMultiple sorts by value
+		}
+		if fmt.Sprint(sgs) != fmt.Sprint(want) {
+			return fmt.Errorf("securityGroupIds = %v, want %v", sgs, want)
+		}
+		subnets, _, _ := unstructured.NestedStringSlice(u.Object, "spec", "forProvider", "vpcConfig", "subnetIds")
+		if len(subnets) != 1 || subnets[0] != meta.GetExternalName(e.get(kSubnet, "sub-a")) {
+			return fmt.Errorf("subnetIds = %v", subnets)
+		}
+		refs, _, _ := unstructured.NestedSlice(u.Object, "spec", "forProvider", "vpcConfig", "securityGroupIdRefs")
+		if len(refs) != 2 {
+			return fmt.Errorf("securityGroupIdRefs = %v", refs)
+		}
+		if got := conditionOf(u, "Synced"); got.status != "True" {
+			return fmt.Errorf("Synced = %+v", got)
+		}
+		return nil
+	})
+}
+
 func TestCreateThenAvailable(t *testing.T) {
 	cases := map[string]struct {
 		kind   testKind
