@@ -44,15 +44,39 @@ func refuseMessage(attr, from, to string) string {
 	return errors.Wrap(errors.Wrap(errors.Wrap(err, errRefuseReplace), errAsyncUpdate), errXPUpdate).Error()
 }
 
-// defaultForceNew is used until internal/forcenew provides the rules of
-// every kind: it knows aws_lambda_invocation's.
+// forceNewTable looks a kind up in internal/forcenew's table, generated
+// from the Terraform schemas provider-aws v2.5.0 is built from (wired in
+// forcenew_table.go); known is false for a kind the table lacks.
+var forceNewTable func(apiVersion, kind string, state, desired map[string]any) (msg string, refuse, known bool)
+
+// defaultForceNew refuses what internal/forcenew's table says replaces the
+// resource; for an Invocation the table does not know it applies
+// aws_lambda_invocation's rules itself.
 func defaultForceNew() ForceNew {
 	return ForceNewFunc(func(apiVersion, kind string, state, desired map[string]any) (string, bool) {
+		if forceNewTable != nil {
+			if msg, refuse, known := forceNewTable(apiVersion, kind, state, desired); known {
+				return msg, refuse
+			}
+		}
 		if kind == "Invocation" && strings.HasPrefix(apiVersion, "lambda.aws.upbound.io/") {
 			return invocationForceNew(state, desired)
 		}
 		return "", false
 	})
+}
+
+// asyncRefusal puts the async connector's wrapping into a refusal message
+// that lacks it: every provider-aws v2.5.0 controller uses upjet's async
+// connectors (NewTerraformPluginSDKAsyncConnector,
+// NewTerraformPluginFrameworkAsyncConnector), whose Update runs in a
+// goroutine and reports through tferrors.NewAsyncUpdateFailed.
+func asyncRefusal(msg string) string {
+	const p = errXPUpdate + ": "
+	if strings.HasPrefix(msg, p) && !strings.HasPrefix(msg, p+errAsyncUpdate+": ") {
+		return p + errAsyncUpdate + ": " + strings.TrimPrefix(msg, p)
+	}
+	return msg
 }
 
 // invocationForceNew is aws_lambda_invocation's schema (function_name,
