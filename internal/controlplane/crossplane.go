@@ -120,7 +120,7 @@ func (s *Stack) StartCrossplane(ctx context.Context, module string) error {
 	}
 	// The default circuit breaker lets an XR with ~100 composed resources
 	// react to their watches only about once a minute.
-	xp.args = []string{"core", "start", "--circuit-breaker-burst=1000", "--circuit-breaker-refill-rate=100"}
+	xp.args = []string{"core", "start", "--circuit-breaker-burst=10000", "--circuit-breaker-refill-rate=1000", "--circuit-breaker-cooldown=30s"}
 	for _, d := range []string{"xpkg", "xfn"} {
 		if err := os.MkdirAll(filepath.Join(s.Dir, "crossplane", "cache", d), 0o755); err != nil {
 			return err

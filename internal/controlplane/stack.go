@@ -246,6 +246,9 @@ func (s *Stack) startAPIServer(ctx context.Context) error {
 			CAData: ca.CertPEM(), CertData: admin.CertPEM, KeyData: admin.KeyPEM,
 		},
 		QPS: 200, Burst: 400,
+		// The API server warns about every un-prefixed finalizer Crossplane
+		// and providers use; those warnings are not the tests' business.
+		WarningHandler: rest.NoWarnings{},
 	}
 	s.Kubeconfig = filepath.Join(s.Dir, "kubeconfig")
 	if err := writeKubeconfig(s.Kubeconfig, s.Config); err != nil {

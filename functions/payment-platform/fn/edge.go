@@ -130,13 +130,19 @@ func edge(p *Plan) []Desired {
 				},
 			}}},
 		},
-		{
+	}
+	// The web ACL is associated with the ALB by its ARN once observed:
+	// provider-aws v2.5.0 resolves resourceArnSelector to API Gateway
+	// Stages, not load balancers (apis/cluster/wafv2/v1beta1/
+	// zz_generated.resolvers.go), so a selector would never resolve.
+	if albARN := p.Observed.ARN(ResALB); albARN != "" {
+		out = append(out, Desired{
 			Name: ResWAFAssociation,
 			Object: &wafv2.WebACLAssociation{Spec: wafv2.WebACLAssociationSpec{ForProvider: wafv2.WebACLAssociationParameters{
-				ResourceArnSelector: p.Sel(ResALB),
-				WebACLArnSelector:   p.Sel(ResWAF),
+				ResourceArn:       ptr(albARN),
+				WebACLArnSelector: p.Sel(ResWAF),
 			}}},
-		},
+		})
 	}
 	if in.CreateCertificate {
 		out = append(out, p.certificate()...)

@@ -340,23 +340,26 @@ func TestSecurityGroupsLeastPrivilege(t *testing.T) {
 	}
 }
 
-// observedReady makes every desired resource of rsp observed, Ready and
-// Synced, with IDs and ARNs.
+// observedReady makes every desired resource of rsp observed and ready,
+// with IDs and ARNs, with the conditions its owner sets (as the end-to-end
+// control plane shows): a managed resource Ready and Synced, a ClusterUsage
+// only Ready (Crossplane's Usage controller never sets Synced).
 func observedReady(t testing.TB, rsp *fnv1.RunFunctionResponse) map[string]*fnv1.Resource {
 	t.Helper()
 	out := map[string]*fnv1.Resource{}
 	for name, r := range rsp.GetDesired().GetResources() {
 		m := r.GetResource().AsMap()
+		conds := []any{map[string]any{"type": "Ready", "status": "True", "reason": "Available"}}
+		if m["kind"] != ClusterUsageGVK.Kind {
+			conds = append(conds, map[string]any{"type": "Synced", "status": "True", "reason": "ReconcileSuccess"})
+		}
 		m["status"] = map[string]any{
 			"atProvider": map[string]any{
 				"id":       name + "-id",
 				"arn":      fmt.Sprintf("arn:aws:svc:us-east-2:123456789012:%s", name),
 				"publicIp": "3.3.3.3",
 			},
-			"conditions": []any{
-				map[string]any{"type": "Ready", "status": "True", "reason": "Available"},
-				map[string]any{"type": "Synced", "status": "True", "reason": "ReconcileSuccess"},
-			},
+			"conditions": conds,
 		}
 		s, err := structpb.NewStruct(m)
 		if err != nil {
@@ -368,11 +371,12 @@ func observedReady(t testing.TB, rsp *fnv1.RunFunctionResponse) map[string]*fnv1
 }
 
 // TestReadiness: nothing observed → every resource not ready; everything
-// observed Ready and Synced → ready, phase Ready and the IDs in the status;
-// one resource not Synced → not ready and named.
+// observed ready as its owner reports it (a ClusterUsage with Ready alone)
+// → ready, phase Ready and the IDs in the status; one resource not Synced →
+// not ready and named.
 func TestReadiness(t *testing.T) {
-	spec := "environmentSuffix: p\nenvironment: prod"
-	first := run(t, newRequest(t, spec, nil))
+	spec := prodSpec
+	first := run(t, withClaim(newRequest(t, spec, nil)))
 	for n, r := range first.GetDesired().GetResources() {
 		if r.GetReady() != fnv1.Ready_READY_FALSE {
 			t.Errorf("%s: unobserved resource marked %v", n, r.GetReady())
@@ -383,7 +387,16 @@ func TestReadiness(t *testing.T) {
 	}
 
 	obs := observedReady(t, first)
-	ready := run(t, newRequest(t, spec, obs))
+	usages := 0
+	for _, r := range obs {
+		if r.GetResource().AsMap()["kind"] == ClusterUsageGVK.Kind {
+			usages++
+		}
+	}
+	if usages == 0 {
+		t.Fatal("the spec composes no ClusterUsage: the test would not cover their readiness")
+	}
+	ready := run(t, withClaim(newRequest(t, spec, obs)))
 	for n, r := range ready.GetDesired().GetResources() {
 		if r.GetReady() != fnv1.Ready_READY_TRUE {
 			t.Errorf("%s: observed Ready+Synced resource marked %v", n, r.GetReady())
@@ -411,7 +424,7 @@ func TestReadiness(t *testing.T) {
 	// One resource out of sync: not ready, and named.
 	obs["subnet-app-b"].GetResource().GetFields()["status"].GetStructValue().GetFields()["conditions"].GetListValue().GetValues()[1].
 		GetStructValue().GetFields()["status"] = structpb.NewStringValue("False")
-	stuck := run(t, newRequest(t, spec, obs))
+	stuck := run(t, withClaim(newRequest(t, spec, obs)))
 	if got := stuck.GetDesired().GetResources()["subnet-app-b"].GetReady(); got != fnv1.Ready_READY_FALSE {
 		t.Errorf("unsynced subnet marked %v", got)
 	}

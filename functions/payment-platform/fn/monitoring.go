@@ -117,21 +117,30 @@ func (p *Plan) MetricAlarm(a Alarm) *cloudwatchv2.MetricAlarm {
 	for k, v := range a.Dimensions {
 		dims[k] = ptr(v)
 	}
+	// alarmActions takes the topic's ARN once observed: provider-aws
+	// v2.5.0 resolves alarmActionsSelector to autoscaling Policies, not SNS
+	// topics (apis/cluster/cloudwatch/v1beta2/zz_generated.resolvers.go),
+	// so a selector would never resolve. okActionsSelector does select
+	// Topics.
+	var alarmActions []*string
+	if arn := p.Observed.ARN(ResAlarmsTopic); arn != "" {
+		alarmActions = []*string{ptr(arn)}
+	}
 	return &cloudwatchv2.MetricAlarm{Spec: cloudwatchv2.MetricAlarmSpec{ForProvider: cloudwatchv2.MetricAlarmParameters{
-		AlarmDescription:     ptr(a.Description),
-		Namespace:            ptr(a.Namespace),
-		MetricName:           ptr(a.Metric),
-		Statistic:            ptr(a.Statistic),
-		Period:               ptr(float64(GuardAlarmPeriodSeconds)),
-		EvaluationPeriods:    ptr(float64(periods)),
-		DatapointsToAlarm:    ptr(float64(periods)),
-		Threshold:            ptr(a.Threshold),
-		ComparisonOperator:   ptr(a.Comparison),
-		TreatMissingData:     ptr("notBreaching"),
-		Dimensions:           dims,
-		ActionsEnabled:       ptr(true),
-		AlarmActionsSelector: p.Sel(ResAlarmsTopic),
-		OkActionsSelector:    p.Sel(ResAlarmsTopic),
+		AlarmDescription:   ptr(a.Description),
+		Namespace:          ptr(a.Namespace),
+		MetricName:         ptr(a.Metric),
+		Statistic:          ptr(a.Statistic),
+		Period:             ptr(float64(GuardAlarmPeriodSeconds)),
+		EvaluationPeriods:  ptr(float64(periods)),
+		DatapointsToAlarm:  ptr(float64(periods)),
+		Threshold:          ptr(a.Threshold),
+		ComparisonOperator: ptr(a.Comparison),
+		TreatMissingData:   ptr("notBreaching"),
+		Dimensions:         dims,
+		ActionsEnabled:     ptr(true),
+		AlarmActions:       alarmActions,
+		OkActionsSelector:  p.Sel(ResAlarmsTopic),
 	}}}
 }
 

@@ -63,8 +63,14 @@ func TestAlarmsHaveRealDimensions(t *testing.T) {
 				t.Errorf("%s dimension %s=%v names nothing this platform composes", n, k, v)
 			}
 		}
-		if label(r, "spec.forProvider.alarmActionsSelector") != "alarms" || label(r, "spec.forProvider.okActionsSelector") != "alarms" {
-			t.Errorf("%s does not notify the alarm topic", n)
+		// provider-aws resolves alarmActionsSelector to autoscaling
+		// Policies: the topic's ARN is set directly.
+		acts, _ := get(r, "spec.forProvider.alarmActions").([]any)
+		if len(acts) != 1 || acts[0] != "arn:aws:svc:us-east-2:123456789012:alarms" || label(r, "spec.forProvider.okActionsSelector") != "alarms" {
+			t.Errorf("%s does not notify the alarm topic: alarmActions %v", n, acts)
+		}
+		if get(r, "spec.forProvider.alarmActionsSelector") != nil {
+			t.Errorf("%s selects its alarm actions: provider-aws would look for autoscaling Policies", n)
 		}
 	}
 	if alarms != 11 {
