@@ -28,13 +28,17 @@
 //     computes (ARNs, endpoints, ...), the external name as the kind's upjet
 //     configuration derives it; Ready=False Creating, Synced=True, then
 //     Ready=True Available a ReadyDelay later;
-//   - update: a change of a ForceNew argument is refused with upjet's message
-//     (Synced=False, LastAsyncOperation=False, the state unchanged); other
-//     changes are applied to status.atProvider;
+//   - update: a change of a ForceNew argument (internal/forcenew's table,
+//     generated from the Terraform schemas; Options.ForceNew to override) is
+//     refused with upjet's message (Synced=False, LastAsyncOperation=False,
+//     the state unchanged); other changes are applied to status.atProvider;
 //   - lambda.aws.upbound.io Invocations run through Options.Invoker exactly
 //     as Terraform's aws_lambda_invocation does (lifecycle_scope CREATE_ONLY
 //     or CRUD, the terraform_key lifecycle payload, the result in
 //     status.atProvider.result).
+//
+// Tests read what happened from Events; apiserver_test.go (-tags e2e) runs
+// the simulator against a real kube-apiserver.
 //
 // All state lives in the objects (annotations and status): restarting the
 // simulator, Crossplane or the API server loses nothing.
