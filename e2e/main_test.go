@@ -53,7 +53,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func run(m *testing.M) (int, error) {
+func run(m *testing.M) (code int, err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Minute)
 	defer cancel()
 	root, err := filepath.Abs(repo)
@@ -74,11 +74,12 @@ func run(m *testing.M) (int, error) {
 	if err != nil {
 		return 1, fmt.Errorf("%w (logs in %s)", err, dir)
 	}
-	code := 1
+	code = 1
 	defer func() {
 		stack.Stop()
 		if left := stack.Running(); len(left) > 0 {
-			fmt.Fprintf(os.Stderr, "e2e: processes still running after stop: %v\n", left)
+			fmt.Fprintf(os.Stderr, "e2e: FAIL: processes still running after stop: %v\n", left)
+			code = 1
 		}
 		if keep || code != 0 {
 			fmt.Fprintf(os.Stderr, "e2e: logs and kubeconfig in %s\n", dir)
