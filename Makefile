@@ -97,6 +97,10 @@ $(BIN)/crossplane-core: tools/go.mod tools/go.sum
 	@echo "building $@ (crossplane core $(CROSSPLANE_VERSION) from tools/go.mod)" >&2
 	@cd tools && $(GO) build -trimpath -o $@ -ldflags "-X github.com/crossplane/crossplane/v2/internal/version.version=$(CROSSPLANE_VERSION)" github.com/crossplane/crossplane/v2/cmd/crossplane
 
+.PHONY: forcenew
+forcenew: ## Regenerate internal/forcenew/table.json (ForceNew fields of every composed provider-aws kind) from the Terraform schemas behind provider-aws; ~35 min on a cold build cache.
+	$(GO) run ./hack/forcenew
+
 # --- tools, built from Go modules -------------------------------------------
 tools: $(BIN)/crossplane $(BIN)/controller-gen ## Build the pinned CLIs.
 
