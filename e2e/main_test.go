@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/dynamic"
 
 	"github.com/acme-payments/xpaymentplatform/internal/controlplane"
@@ -140,7 +141,12 @@ func setup(ctx context.Context, root string, stack *controlplane.Stack) (*env, e
 	if err != nil {
 		return nil, err
 	}
-	sim, err := providersim.New(stack.Config, providersim.Options{Invoker: lambdaDouble{}})
+	sim, err := providersim.New(stack.Config, providersim.Options{
+		Invoker: lambdaDouble{},
+		// Identifiers from names, so the observed worlds captured as
+		// fixtures are the same on every run.
+		Identity: func(u *unstructured.Unstructured) string { return u.GetKind() + "/" + u.GetName() },
+	})
 	if err != nil {
 		return nil, err
 	}

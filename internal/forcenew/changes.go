@@ -510,6 +510,13 @@ func setCode(elem string, v any) string {
 	return strconv.FormatUint(uint64(crc32.ChecksumIEEE([]byte(s+";"))), 10)
 }
 
+// updateFailed is how a refused update reaches the Synced condition: every
+// provider-aws v2.5.0 controller uses upjet's async connectors, whose
+// Update reports through tferrors.NewAsyncUpdateFailed ("async update
+// failed"), and crossplane-runtime's managed reconciler wraps that in
+// errReconcileUpdate ("update failed").
+const updateFailed = "update failed: async update failed: "
+
 // RefuseMessage is the Synced=False message upjet and crossplane-runtime
 // report when an update would make these changes; "" for none.
 //
@@ -531,7 +538,7 @@ func (r *Resource) RefuseMessage(changes []Change) string {
 		slices.SortFunc(attrs, func(a, b attr) int { return strings.Compare(a.sortKey, b.sortKey) })
 		attrs = slices.Compact(attrs)
 		var b strings.Builder
-		b.WriteString("update failed: diff contains fields that require resource replacement: diff contains fields that require resource replacement: ")
+		b.WriteString(updateFailed + "diff contains fields that require resource replacement: diff contains fields that require resource replacement: ")
 		for _, a := range attrs {
 			b.WriteString(a.path + ", ")
 		}
@@ -552,5 +559,5 @@ func (r *Resource) RefuseMessage(changes []Change) string {
 	if d.sensitive {
 		msg = fmt.Sprintf("cannot change the value of the argument %q", d.key)
 	}
-	return "update failed: refuse to update the external resource because the following update requires replacing it: " + msg
+	return updateFailed + "refuse to update the external resource because the following update requires replacing it: " + msg
 }

@@ -265,11 +265,12 @@ func TestChanges(t *testing.T) {
 
 // TestRefuseMessage: the Synced=False messages of upjet
 // (pkg/controller/external_tfpluginsdk.go assertNoForceNew and
-// external_tfpluginfw.go planRequiresReplace) wrapped by crossplane-runtime's
-// "update failed".
+// external_tfpluginfw.go planRequiresReplace) wrapped by its async
+// connector ("async update failed") and crossplane-runtime's "update
+// failed".
 func TestRefuseMessage(t *testing.T) {
-	const sdk = "update failed: refuse to update the external resource because the following update requires replacing it: "
-	const fw = "update failed: diff contains fields that require resource replacement: diff contains fields that require resource replacement: "
+	const sdk = "update failed: async update failed: refuse to update the external resource because the following update requires replacing it: "
+	const fw = "update failed: async update failed: diff contains fields that require resource replacement: diff contains fields that require resource replacement: "
 	secret := &Resource{TerraformType: "aws_example", Fields: []Field{{TF: "password", JSON: "password", Type: "string", Sensitive: true}}}
 	cases := map[string]struct {
 		r              *Resource

@@ -2,30 +2,9 @@ package providersim
 
 import "testing"
 
-func TestAsyncRefusal(t *testing.T) {
-	cases := map[string]struct{ in, want string }{
-		"SDK": {
-			in:   `update failed: refuse to update the external resource because the following update requires replacing it: cannot change the value of the argument "cidr_block" from "a" to "b"`,
-			want: `update failed: async update failed: refuse to update the external resource because the following update requires replacing it: cannot change the value of the argument "cidr_block" from "a" to "b"`,
-		},
-		"Framework": {
-			in:   `update failed: diff contains fields that require resource replacement: diff contains fields that require resource replacement: AttributeName("cidr_ipv4"), `,
-			want: `update failed: async update failed: diff contains fields that require resource replacement: diff contains fields that require resource replacement: AttributeName("cidr_ipv4"), `,
-		},
-		"AlreadyAsync": {
-			in:   `update failed: async update failed: refuse to update`,
-			want: `update failed: async update failed: refuse to update`,
-		},
-	}
-	for name, tc := range cases {
-		t.Run(name, func(t *testing.T) {
-			if got := asyncRefusal(tc.in); got != tc.want {
-				t.Errorf("asyncRefusal(%q)\n got %q\nwant %q", tc.in, got, tc.want)
-			}
-		})
-	}
-}
-
+// TestInvocationForceNew: aws_lambda_invocation's schema (function_name,
+// qualifier and triggers are ForceNew) and CustomizeDiff (input is ForceNew
+// under lifecycle_scope CREATE_ONLY), through internal/forcenew's table.
 func TestInvocationForceNew(t *testing.T) {
 	state := map[string]any{"functionName": "f", "qualifier": "$LATEST", "input": `{"a":1}`, "lifecycleScope": "CREATE_ONLY", "triggers": map[string]any{"v": "1"}}
 	const prefix = "update failed: async update failed: refuse to update the external resource because the following update requires replacing it: "
@@ -43,7 +22,7 @@ func TestInvocationForceNew(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			got, refused := invocationForceNew(state, tc.desired)
+			got, refused := defaultForceNew().Refusal("lambda.aws.upbound.io/v1beta1", "Invocation", state, tc.desired)
 			if refused != (tc.want != "") || got != tc.want {
 				t.Errorf("got (%q, %t)\nwant %q", got, refused, tc.want)
 			}

@@ -41,7 +41,8 @@ type obsCtx struct {
 }
 
 // h is a deterministic hex string of n characters, unique to the object
-// (its UID): a replaced resource gets new AWS identifiers.
+// (Options.Identity, its UID by default: a replaced resource gets new AWS
+// identifiers).
 func (c *obsCtx) h(salt string, n int) string {
 	var b strings.Builder
 	for i := 0; b.Len() < n; i++ {

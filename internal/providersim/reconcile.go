@@ -159,7 +159,7 @@ func (r *rec) obsCtx(params map[string]any) *obsCtx {
 		region = r.s.o.Region
 	}
 	return &obsCtx{
-		name: r.u.GetName(), uid: string(r.u.GetUID()), ext: meta.GetExternalName(r.u),
+		name: r.u.GetName(), uid: r.s.o.Identity(r.u), ext: meta.GetExternalName(r.u),
 		region: region, account: r.s.o.Account, params: params, now: r.s.o.Now(),
 	}
 }

@@ -59,6 +59,12 @@ type Options struct {
 	ForceNew ForceNew
 	// Now is the clock (time.Now).
 	Now func() time.Time
+	// Identity is what makes a resource's simulated AWS identifiers (IDs,
+	// ARN suffixes, endpoints) unique: its UID by default, so a replaced
+	// resource gets new ones, as in AWS. Tests that record what they
+	// observe as fixtures pass one that depends only on the name, so the
+	// identifiers are the same on every run.
+	Identity func(u *unstructured.Unstructured) string
 }
 
 // A Simulator plays provider-aws for the managed resources on an API server.
@@ -138,6 +144,9 @@ func newSimulator(dyn dynamic.Interface, o Options) (*Simulator, error) {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.Identity == nil {
+		o.Identity = func(u *unstructured.Unstructured) string { return string(u.GetUID()) }
 	}
 	if o.ForceNew == nil {
 		o.ForceNew = defaultForceNew()

@@ -292,7 +292,8 @@ func TestAuroraObservation(t *testing.T) {
 func TestUpdate(t *testing.T) {
 	vpcRefusesCIDR := ForceNewFunc(func(_, kind string, state, desired map[string]any) (string, bool) {
 		if kind == "VPC" && state["cidrBlock"] != desired["cidrBlock"] {
-			return refuseMessage("cidr_block", fmt.Sprint(state["cidrBlock"]), fmt.Sprint(desired["cidrBlock"])), true
+			return fmt.Sprintf("update failed: async update failed: refuse to update the external resource because the following update requires replacing it: cannot change the value of the argument %q from %q to %q",
+				"cidr_block", state["cidrBlock"], desired["cidrBlock"]), true
 		}
 		return "", false
 	})

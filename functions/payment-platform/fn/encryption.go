@@ -12,8 +12,15 @@ const (
 	ResKMSAlias = resource.Name("kms-alias")
 )
 
-// KMSAliasName is the alias of the platform key.
-func (p *Plan) KMSAliasName() string { return "alias/payment-" + p.Spec.EnvironmentSuffix }
+// KMSAliasName is the alias of the platform key, as AWS names it.
+func (p *Plan) KMSAliasName() string { return "alias/" + p.kmsAliasExternalName() }
+
+// kmsAliasExternalName is the alias' external name as provider-aws keeps
+// it: without the alias/ prefix, which the provider adds for AWS and strips
+// from what it writes back (config/externalname.go kmsAlias). The prefixed
+// form would be rewritten by the provider on every reconcile and re-applied
+// by Crossplane, forever.
+func (p *Plan) kmsAliasExternalName() string { return "payment-" + p.Spec.EnvironmentSuffix }
 
 // encryption composes the platform customer-managed KMS key (rotation on)
 // that encrypts logs, secrets, topics, the database and DMS, and its alias.
@@ -40,7 +47,7 @@ func encryption(p *Plan) []Desired {
 		Object: key,
 	}, {
 		Name:         ResKMSAlias,
-		ExternalName: p.KMSAliasName(),
+		ExternalName: p.kmsAliasExternalName(),
 		Object: &kms.Alias{Spec: kms.AliasSpec{ForProvider: kms.AliasParameters{
 			TargetKeyIDSelector: p.Sel(ResKMSKey),
 		}}},

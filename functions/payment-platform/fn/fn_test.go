@@ -533,7 +533,9 @@ func TestStableNames(t *testing.T) {
 		}
 	}
 	ext := map[string]string{
-		"kms-alias": "alias/payment-prod", "flowlogs-log-group": "/aws/vpc/flowlogs/payment-prod",
+		// The alias is alias/payment-prod in AWS; provider-aws keeps its
+		// external name without the prefix.
+		"kms-alias": "payment-prod", "flowlogs-log-group": "/aws/vpc/flowlogs/payment-prod",
 		"db-log-group": "/aws/rds/cluster/payment-aurora-prod/postgresql", "dms-subnet-group": "payment-dms-subnet-group-prod",
 		"dms-vpc-role": "dms-vpc-role", "dms-cloudwatch-logs-role": "dms-cloudwatch-logs-role",
 		"dashboard": "payment-migration-prod", "api-alias": "live",
