@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	"github.com/acme-payments/xpaymentplatform/internal/providersim"
 )
 
@@ -19,35 +21,49 @@ var usedByAurora = []string{"db-subnet-group", "kms-key", "sg-database"}
 // make the provider delete the Aurora cluster before what it uses, and
 // nothing is left.
 func deletion(t *testing.T) {
+	ctx := context.Background()
+	type platform struct {
+		claim, xr string
+		before    snapshot
+	}
+	var platforms []platform
 	for _, claim := range []string{prodClaim, devClaim} {
-		t.Run(claim, func(t *testing.T) {
-			ctx := context.Background()
-			xr, err := xrOf(ctx, claim)
-			if err != nil {
-				t.Fatal(err)
-			}
-			before := takeSnapshot(t, xr)
-			start := time.Now()
-			deleteClaim(t, claim)
-			eventually(t, 5*time.Minute, "every composed resource of "+xr+" deleted", func(ctx context.Context) error {
-				left, err := composedOf(ctx, xr)
+		xr, err := xrOf(ctx, claim)
+		if err != nil {
+			t.Fatal(err)
+		}
+		platforms = append(platforms, platform{claim: claim, xr: xr, before: takeSnapshot(t, xr)})
+	}
+	start := time.Now()
+	for _, p := range platforms {
+		if err := world.dyn.Resource(claimGVR).Namespace(claimNamespace).Delete(ctx, p.claim, metav1.DeleteOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, p := range platforms {
+		t.Run(p.claim, func(t *testing.T) {
+			eventually(t, 5*time.Minute, "every composed resource of "+p.xr+" deleted", func(ctx context.Context) error {
+				left, err := composedOf(ctx, p.xr)
 				if err != nil {
 					return err
 				}
 				if len(left) > 0 {
 					return fmt.Errorf("%d left, e.g. %s %s", len(left), left[0].GetKind(), left[0].GetName())
 				}
-				if _, err := get(ctx, xrGVR, "", xr); err == nil {
-					return fmt.Errorf("XR %s still exists", xr)
+				if _, err := get(ctx, xrGVR, "", p.xr); err == nil {
+					return fmt.Errorf("XR %s still exists", p.xr)
+				}
+				if _, err := get(ctx, claimGVR, claimNamespace, p.claim); err == nil {
+					return fmt.Errorf("claim %s still exists", p.claim)
 				}
 				return nil
 			})
-			t.Logf("%s: %d composed resources deleted in %s", claim, len(before), time.Since(start).Round(time.Second))
+			t.Logf("%s: %d composed resources deleted within %s", p.claim, len(p.before), time.Since(start).Round(time.Second))
 			deleted := map[string]time.Time{}
-			for _, e := range simEvents(start, before, providersim.EventDelete) {
-				deleted[nameOf(before, e)] = e.Time
+			for _, e := range simEvents(start, p.before, providersim.EventDelete) {
+				deleted[nameOf(p.before, e)] = e.Time
 			}
-			for n, o := range before {
+			for n, o := range p.before {
 				if o.GetKind() != "ClusterUsage" {
 					if _, ok := deleted[n]; !ok {
 						t.Errorf("%s (%s) was never deleted by the provider", n, o.GetKind())

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
@@ -36,6 +37,8 @@ func captureWorld(t *testing.T, claim, name string) {
 	if !updateFixtures {
 		return
 	}
+	// The world a render is made in is a settled one.
+	waitClaimReady(t, claim, 3*time.Minute)
 	ctx := context.Background()
 	xr, err := xrOf(ctx, claim)
 	if err != nil {
