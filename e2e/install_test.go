@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -20,10 +21,17 @@ func install(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if err := conditionIs(xrd, "Established", "True", ""); err != nil {
-			return err
+		err = conditionIs(xrd, "Established", "True", "")
+		if err == nil {
+			err = conditionIs(xrd, "Offered", "True", "")
 		}
-		return conditionIs(xrd, "Offered", "True", "")
+		if err != nil {
+			// A CRD the API server refuses shows only as an event.
+			if evs, _ := warningEvents(ctx, "", xrd.GetKind(), xrd.GetName()); len(evs) > 0 {
+				return fmt.Errorf("%w; last warning: %s", err, short(evs[len(evs)-1].Message, 600))
+			}
+		}
+		return err
 	})
 	eventually(t, time.Minute, "Configuration and Function Healthy", func(ctx context.Context) error {
 		c, err := get(ctx, controlplane.ConfigurationGVR, "", world.pkgs.ConfigurationName)
