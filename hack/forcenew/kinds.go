@@ -15,48 +15,16 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
-	acm "github.com/upbound/provider-aws/v2/apis/cluster/acm/v1beta1"
-	acmv2 "github.com/upbound/provider-aws/v2/apis/cluster/acm/v1beta2"
-	appautoscaling "github.com/upbound/provider-aws/v2/apis/cluster/appautoscaling/v1beta1"
-	appautoscalingv2 "github.com/upbound/provider-aws/v2/apis/cluster/appautoscaling/v1beta2"
-	cloudwatch "github.com/upbound/provider-aws/v2/apis/cluster/cloudwatch/v1beta1"
-	cloudwatchv2 "github.com/upbound/provider-aws/v2/apis/cluster/cloudwatch/v1beta2"
-	cwlogs "github.com/upbound/provider-aws/v2/apis/cluster/cloudwatchlogs/v1beta1"
-	dms "github.com/upbound/provider-aws/v2/apis/cluster/dms/v1beta1"
-	dmsv2 "github.com/upbound/provider-aws/v2/apis/cluster/dms/v1beta2"
-	ec2 "github.com/upbound/provider-aws/v2/apis/cluster/ec2/v1beta1"
-	ec2v2 "github.com/upbound/provider-aws/v2/apis/cluster/ec2/v1beta2"
-	elbv2 "github.com/upbound/provider-aws/v2/apis/cluster/elbv2/v1beta1"
-	elbv2v2 "github.com/upbound/provider-aws/v2/apis/cluster/elbv2/v1beta2"
-	iam "github.com/upbound/provider-aws/v2/apis/cluster/iam/v1beta1"
-	kms "github.com/upbound/provider-aws/v2/apis/cluster/kms/v1beta1"
-	lambda "github.com/upbound/provider-aws/v2/apis/cluster/lambda/v1beta1"
-	lambdav2 "github.com/upbound/provider-aws/v2/apis/cluster/lambda/v1beta2"
-	rds "github.com/upbound/provider-aws/v2/apis/cluster/rds/v1beta1"
-	rdsv2 "github.com/upbound/provider-aws/v2/apis/cluster/rds/v1beta2"
-	route53 "github.com/upbound/provider-aws/v2/apis/cluster/route53/v1beta1"
-	route53v2 "github.com/upbound/provider-aws/v2/apis/cluster/route53/v1beta2"
-	secretsmanager "github.com/upbound/provider-aws/v2/apis/cluster/secretsmanager/v1beta1"
-	secretsmanagerv2 "github.com/upbound/provider-aws/v2/apis/cluster/secretsmanager/v1beta2"
-	sns "github.com/upbound/provider-aws/v2/apis/cluster/sns/v1beta1"
-	wafv2 "github.com/upbound/provider-aws/v2/apis/cluster/wafv2/v1beta1"
+	"github.com/acme-payments/xpaymentplatform/internal/awsapis"
 )
 
-// scheme knows the provider-aws groups the function composes (those of
-// functions/payment-platform/fn/scheme.go); a golden kind outside them fails
-// the command with the group to add here.
+// scheme knows the provider-aws groups the function composes
+// (internal/awsapis); a golden kind outside them fails the command with the
+// group to add there.
 var scheme = func() *runtime.Scheme {
 	s := runtime.NewScheme()
-	for _, add := range []func(*runtime.Scheme) error{
-		acm.AddToScheme, acmv2.AddToScheme, appautoscaling.AddToScheme, appautoscalingv2.AddToScheme,
-		cloudwatch.AddToScheme, cloudwatchv2.AddToScheme, cwlogs.AddToScheme, dms.AddToScheme, dmsv2.AddToScheme,
-		ec2.AddToScheme, ec2v2.AddToScheme, elbv2.AddToScheme, elbv2v2.AddToScheme, iam.AddToScheme, kms.AddToScheme,
-		lambda.AddToScheme, lambdav2.AddToScheme, rds.AddToScheme, rdsv2.AddToScheme, route53.AddToScheme,
-		route53v2.AddToScheme, secretsmanager.AddToScheme, secretsmanagerv2.AddToScheme, sns.AddToScheme, wafv2.AddToScheme,
-	} {
-		if err := add(s); err != nil {
-			panic(err)
-		}
+	if err := awsapis.AddToScheme(s); err != nil {
+		panic(err)
 	}
 	return s
 }()
