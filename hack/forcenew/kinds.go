@@ -1,21 +1,16 @@
 package main
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/acme-payments/xpaymentplatform/internal/awsapis"
+	"github.com/acme-payments/xpaymentplatform/internal/render"
 )
 
 // scheme knows the provider-aws groups the function composes
@@ -45,34 +40,15 @@ type param struct {
 
 // goldenKinds lists the provider-aws kinds of the golden renders.
 func goldenKinds(dir string) ([]kind, error) {
-	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
-	if err != nil || len(files) == 0 {
-		return nil, fmt.Errorf("no golden renders in %s: %v", dir, err)
+	gvks, err := render.ProviderKinds(dir)
+	if err != nil {
+		return nil, err
 	}
-	var out []kind
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			return nil, err
-		}
-		d := yaml.NewDecoder(bytes.NewReader(b))
-		for {
-			var o struct {
-				APIVersion string `yaml:"apiVersion"`
-				Kind       string `yaml:"kind"`
-			}
-			if err := d.Decode(&o); errors.Is(err, io.EOF) {
-				break
-			} else if err != nil {
-				return nil, fmt.Errorf("%s: %w", f, err)
-			}
-			if g, _, _ := strings.Cut(o.APIVersion, "/"); strings.HasSuffix(g, ".aws.upbound.io") {
-				out = append(out, kind{APIVersion: o.APIVersion, Kind: o.Kind})
-			}
-		}
+	out := make([]kind, len(gvks))
+	for i, g := range gvks {
+		out[i] = kind{APIVersion: g.APIVersion, Kind: g.Kind}
 	}
-	slices.SortFunc(out, func(a, b kind) int { return strings.Compare(a.APIVersion+" "+a.Kind, b.APIVersion+" "+b.Kind) })
-	return slices.CompactFunc(out, func(a, b kind) bool { return a.APIVersion == b.APIVersion && a.Kind == b.Kind }), nil
+	return out, nil
 }
 
 // reflect fills the kind's Terraform type and parameter paths from its Go type.

@@ -1,12 +1,7 @@
 package forcenew
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -14,10 +9,11 @@ import (
 	v1 "github.com/crossplane/crossplane-runtime/v2/apis/common/v1"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/fieldpath"
 	"github.com/google/go-cmp/cmp"
-	"go.yaml.in/yaml/v3"
 	"k8s.io/apimachinery/pkg/runtime"
 
 	ec2 "github.com/upbound/provider-aws/v2/apis/cluster/ec2/v1beta1"
+
+	"github.com/acme-payments/xpaymentplatform/internal/render"
 	elbv2 "github.com/upbound/provider-aws/v2/apis/cluster/elbv2/v1beta2"
 	lambda "github.com/upbound/provider-aws/v2/apis/cluster/lambda/v1beta1"
 	rds "github.com/upbound/provider-aws/v2/apis/cluster/rds/v1beta2"
@@ -55,31 +51,13 @@ func mustFor(t *testing.T, apiVersion, kind string) *Resource {
 // compose is in the table (a kind with no replace-on-change field has an
 // explicit empty entry), and the table is well formed.
 func TestEveryGoldenKindHasAnEntry(t *testing.T) {
-	files, err := filepath.Glob("../../examples/golden/*.yaml")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no goldens: %v", err)
+	gvks, err := render.ProviderKinds("../../examples/golden")
+	if err != nil {
+		t.Fatal(err)
 	}
 	kinds := map[string]bool{}
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		d := yaml.NewDecoder(bytes.NewReader(b))
-		for {
-			var o struct {
-				APIVersion string `yaml:"apiVersion"`
-				Kind       string `yaml:"kind"`
-			}
-			if err := d.Decode(&o); errors.Is(err, io.EOF) {
-				break
-			} else if err != nil {
-				t.Fatalf("%s: %v", f, err)
-			}
-			if strings.Contains(o.APIVersion, ".aws.upbound.io/") {
-				kinds[o.APIVersion+" "+o.Kind] = true
-			}
-		}
+	for _, g := range gvks {
+		kinds[g.APIVersion+" "+g.Kind] = true
 	}
 	if len(kinds) < 40 {
 		t.Fatalf("only %d provider-aws kinds in the goldens", len(kinds))

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"net"
 	"os"
 	"os/exec"
@@ -236,4 +237,38 @@ func ProviderCRDs(crdDir, dir string, objs []map[string]any) error {
 		return fmt.Errorf("no provider CRD for %v", want)
 	}
 	return nil
+}
+
+// GVK is an apiVersion and kind.
+type GVK struct{ APIVersion, Kind string }
+
+// ProviderKinds lists, sorted and once each, the provider-aws kinds
+// (groups *.aws.upbound.io) of the renders in dir (*.yaml): what the
+// function composes.
+func ProviderKinds(dir string) ([]GVK, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
+	if err != nil || len(files) == 0 {
+		return nil, fmt.Errorf("no renders in %s: %v", dir, err)
+	}
+	seen := map[GVK]bool{}
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		docs, err := Docs(raw)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", f, err)
+		}
+		for _, d := range docs {
+			av, _ := d["apiVersion"].(string)
+			kind, _ := d["kind"].(string)
+			if g, _, _ := strings.Cut(av, "/"); strings.HasSuffix(g, ".aws.upbound.io") {
+				seen[GVK{av, kind}] = true
+			}
+		}
+	}
+	out := slices.Collect(maps.Keys(seen))
+	slices.SortFunc(out, func(a, b GVK) int { return strings.Compare(a.APIVersion+" "+a.Kind, b.APIVersion+" "+b.Kind) })
+	return out, nil
 }
