@@ -12,12 +12,12 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	ec2 "github.com/upbound/provider-aws/v2/apis/cluster/ec2/v1beta1"
-
-	"github.com/acme-payments/xpaymentplatform/internal/render"
 	elbv2 "github.com/upbound/provider-aws/v2/apis/cluster/elbv2/v1beta2"
 	lambda "github.com/upbound/provider-aws/v2/apis/cluster/lambda/v1beta1"
 	rds "github.com/upbound/provider-aws/v2/apis/cluster/rds/v1beta2"
 	route53 "github.com/upbound/provider-aws/v2/apis/cluster/route53/v1beta2"
+
+	"github.com/acme-payments/xpaymentplatform/internal/render"
 )
 
 func ptr[T any](v T) *T { return &v }
