@@ -134,16 +134,7 @@ func TestClaimEditsKeepStatefulResources(t *testing.T) {
 	if u := unreadyNames(base); len(u) != 0 {
 		t.Fatalf("base world not ready: %v", u)
 	}
-	edits := map[string]string{
-		"CapacityChange":     strings.Replace(prodSpec, "minCapacity: 2, maxCapacity: 16", "minCapacity: 4, maxCapacity: 32", 1),
-		"FewerInstances":     strings.Replace(prodSpec, "instances: 3", "instances: 2", 1),
-		"EngineMinorVersion": strings.Replace(prodSpec, "database: {", "database: {engineVersion: '16.8', ", 1),
-		"Tags":               prodSpec + "tags: {Owner: payments-oncall}\n",
-		"SourceHost":         strings.Replace(prodSpec, "pg.corp.example.com", "pg2.corp.example.com", 1),
-		"MigrationOff":       strings.Replace(prodSpec, "migration:\n", "migration:\n  enabled: false\n", 1),
-		"MigrationRemoved":   strings.Split(prodSpec, "migration:")[0],
-	}
-	for name, spec := range edits {
+	for name, spec := range safetyEdits(prodSpec) {
 		t.Run(name, func(t *testing.T) {
 			rsp := run(t, withClaim(newRequest(t, spec, obs)))
 			if msg := fatal(rsp); msg != "" {

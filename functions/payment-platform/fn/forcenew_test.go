@@ -72,7 +72,8 @@ func forceNewChanges(t *testing.T, scenario string, world map[string]*fnv1.Resou
 	return out
 }
 
-// safetyEdits are the claim edits of TestClaimEditsKeepStatefulResources,
+// safetyEdits is the safety table: the claim edits a live platform must
+// survive (TestClaimEditsKeepStatefulResources, TestNoForceNewChanges),
 // applied to a spec that starts with prodSpec.
 func safetyEdits(spec string) map[string]string {
 	rest := strings.TrimPrefix(spec, prodSpec)
