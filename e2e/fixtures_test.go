@@ -22,8 +22,11 @@ import (
 var updateFixtures = os.Getenv("E2E_UPDATE") != ""
 
 // fixedTime replaces every timestamp in a fixture, so fixtures change only
-// when what is observed changes.
+// when what is observed changes; the simulator reports fixtureTime as the
+// time of what it creates.
 const fixedTime = "2026-01-01T00:00:00Z"
+
+var fixtureTime = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // volatileAnnotations carry times of the run.
 var volatileAnnotations = []string{
@@ -98,6 +101,12 @@ func fixture(o unstructured.Unstructured, xr, claim string) map[string]any {
 				delete(m, "observedGeneration")
 			}
 		}
+		// The order of conditions is the order they were first set in.
+		slices.SortFunc(conds, func(a, b any) int {
+			ta, _ := a.(map[string]any)["type"].(string)
+			tb, _ := b.(map[string]any)["type"].(string)
+			return strings.Compare(ta, tb)
+		})
 		_ = unstructured.SetNestedSlice(u.Object, conds, "status", "conditions")
 	}
 	return u.Object

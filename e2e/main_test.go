@@ -145,7 +145,8 @@ func setup(ctx context.Context, root string, stack *controlplane.Stack) (*env, e
 		Invoker: lambdaDouble{},
 		// Identifiers from names, so the observed worlds captured as
 		// fixtures are the same on every run.
-		Identity: func(u *unstructured.Unstructured) string { return u.GetKind() + "/" + u.GetName() },
+		Identity:     func(u *unstructured.Unstructured) string { return u.GetKind() + "/" + u.GetName() },
+		ReportedTime: func() time.Time { return fixtureTime },
 	})
 	if err != nil {
 		return nil, err

@@ -160,7 +160,7 @@ func (r *rec) obsCtx(params map[string]any) *obsCtx {
 	}
 	return &obsCtx{
 		name: r.u.GetName(), uid: r.s.o.Identity(r.u), ext: meta.GetExternalName(r.u),
-		region: region, account: r.s.o.Account, params: params, now: r.s.o.Now(),
+		region: region, account: r.s.o.Account, params: params, now: r.s.o.ReportedTime(),
 	}
 }
 

@@ -59,6 +59,10 @@ type Options struct {
 	ForceNew ForceNew
 	// Now is the clock (time.Now).
 	Now func() time.Time
+	// ReportedTime is the clock of the times simulated AWS reports (creation
+	// dates, IDs with a timestamp): Now by default. Tests that record what
+	// they observe as fixtures pass a fixed one.
+	ReportedTime func() time.Time
 	// Identity is what makes a resource's simulated AWS identifiers (IDs,
 	// ARN suffixes, endpoints) unique: its UID by default, so a replaced
 	// resource gets new ones, as in AWS. Tests that record what they
@@ -144,6 +148,9 @@ func newSimulator(dyn dynamic.Interface, o Options) (*Simulator, error) {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.ReportedTime == nil {
+		o.ReportedTime = o.Now
 	}
 	if o.Identity == nil {
 		o.Identity = func(u *unstructured.Unstructured) string { return string(u.GetUID()) }
