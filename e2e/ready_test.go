@@ -47,6 +47,8 @@ func exampleClaimsReady(t *testing.T) {
 			checkAllComposedReady(t, ctx, xr)
 			checkNoApplyErrors(t, ctx, xr)
 			checkConnectionSecret(t, ctx, name)
+			checkFailbackCombinesEveryGuard(t, xr.GetName())
+			checkListSelectorsComplete(t, xr.GetName())
 			xrs = append(xrs, xr.GetName())
 		})
 	}
@@ -160,4 +162,104 @@ func checkSettled(t *testing.T, xrs ...string) {
 			t.Errorf("%s: %d composed resources changed within 15 s of the platform being Ready: %v", xr, len(churn), churn)
 		}
 	}
+}
+
+// checkFailbackCombinesEveryGuard: the new side's calculated health check,
+// as the provider holds it, combines the endpoint check and every guard
+// alarm's check, and needs all of them healthy.
+func checkFailbackCombinesEveryGuard(t *testing.T, xr string) {
+	t.Helper()
+	s := takeSnapshot(t, xr)
+	calc, ok := s["health-new"]
+	if !ok {
+		t.Fatal("no calculated health check health-new")
+	}
+	var want []string
+	for n, o := range s {
+		if n == "health-new-endpoint" || strings.HasPrefix(n, "health-cutover-guard-") {
+			id, _, _ := unstructured.NestedString(o.Object, "status", "atProvider", "id")
+			want = append(want, id)
+		}
+	}
+	got, _, _ := unstructured.NestedStringSlice(calc.Object, "status", "atProvider", "childHealthchecks")
+	threshold, _, _ := unstructured.NestedFieldNoCopy(calc.Object, "status", "atProvider", "childHealthThreshold")
+	slices.Sort(want)
+	slices.Sort(got)
+	if len(want) < 4 || !slices.Equal(got, want) || num(threshold) != float64(len(want)) {
+		t.Errorf("health-new combines %v with threshold %v; want all of %v", got, threshold, want)
+	}
+}
+
+// checkListSelectorsComplete: every list the provider filled from a
+// selector holds every object the selector matches now. The provider
+// resolves a list selector once and keeps the references it found, so a
+// list filled before all its targets existed would stay short for good.
+func checkListSelectorsComplete(t *testing.T, xr string) {
+	t.Helper()
+	s := takeSnapshot(t, xr)
+	byName := map[string]*unstructured.Unstructured{}
+	for _, o := range s {
+		byName[o.GetName()] = o
+	}
+	lists := 0
+	for n, o := range s {
+		fp, _, _ := unstructured.NestedMap(o.Object, "spec", "forProvider")
+		walkSelectors(fp, "spec.forProvider", func(path string, sel map[string]any, refs []any) {
+			if len(refs) == 0 {
+				t.Errorf("%s %s: selector resolved to nothing", n, path)
+				return
+			}
+			first, _ := refs[0].(map[string]any)
+			target := byName[fmt.Sprint(first["name"])]
+			if target == nil {
+				t.Errorf("%s %s: references %v, which this XR did not compose", n, path, first["name"])
+				return
+			}
+			labels, _ := sel["matchLabels"].(map[string]any)
+			want := 0
+			for _, c := range s {
+				if c.GetKind() == target.GetKind() && c.GetAPIVersion() == target.GetAPIVersion() && matches(c.GetLabels(), labels) {
+					want++
+				}
+			}
+			lists++
+			if len(refs) != want {
+				t.Errorf("%s %s: %d references, the selector matches %d objects", n, path, len(refs), want)
+			}
+		})
+	}
+	if lists == 0 {
+		t.Error("no list selector found: the check checked nothing")
+	}
+}
+
+// walkSelectors calls f for every <x>Selector with a sibling <x>Refs list.
+func walkSelectors(m map[string]any, path string, f func(path string, sel map[string]any, refs []any)) {
+	for k, v := range m {
+		switch x := v.(type) {
+		case map[string]any:
+			if base, ok := strings.CutSuffix(k, "Selector"); ok {
+				if refs, ok := m[base+"Refs"].([]any); ok {
+					f(path+"."+k, x, refs)
+				}
+				continue
+			}
+			walkSelectors(x, path+"."+k, f)
+		case []any:
+			for i, e := range x {
+				if em, ok := e.(map[string]any); ok {
+					walkSelectors(em, fmt.Sprintf("%s.%s[%d]", path, k, i), f)
+				}
+			}
+		}
+	}
+}
+
+func matches(labels map[string]string, want map[string]any) bool {
+	for k, v := range want {
+		if labels[k] != fmt.Sprint(v) {
+			return false
+		}
+	}
+	return true
 }

@@ -242,7 +242,9 @@ func TestEdgeBadInput(t *testing.T) {
 // TestEdgeResources: the API, ALB, listeners and WAF are what the issue
 // asks, wired by selectors.
 func TestEdgeResources(t *testing.T) {
-	rsp := run(t, withClaim(newRequest(t, edgeSpec(0, false), edgeWorld(t, edgeSpec(0, false)))))
+	spec := edgeSpec(0, false)
+	world := edgeWorld(t, spec)
+	rsp := run(t, withClaim(newRequest(t, spec, world)))
 	fn := desired(t, rsp, "api")
 	for path, want := range map[string]any{
 		"metadata.name":                                 "payment-api-prod",
@@ -335,9 +337,26 @@ func TestEdgeResources(t *testing.T) {
 			t.Errorf("health-%s = %v", a, get(hc, "spec.forProvider"))
 		}
 	}
+	// The calculated check names all four children by ID (a list
+	// selector would be resolved once, with whichever children existed),
+	// and needs all of them healthy.
 	calc := desired(t, rsp, "health-new")
-	if get(calc, "spec.forProvider.type") != "CALCULATED" || get(calc, "spec.forProvider.childHealthThreshold") != 4.0 {
-		t.Errorf("calculated health check = %v", get(calc, "spec.forProvider"))
+	want := []any{"health-new-endpoint-id", "health-cutover-guard-rollback-id", "health-cutover-guard-5xx-id", "health-cutover-guard-latency-id"}
+	if get(calc, "spec.forProvider.type") != "CALCULATED" || get(calc, "spec.forProvider.childHealthThreshold") != 4.0 ||
+		!cmp.Equal(get(calc, "spec.forProvider.childHealthchecks"), want) || get(calc, "spec.forProvider.childHealthchecksSelector") != nil {
+		t.Errorf("calculated health check = %v, want children %v", get(calc, "spec.forProvider"), want)
+	}
+	// Until every child is known, the calculated check (and the record
+	// that uses it) waits.
+	partial := map[string]*fnv1.Resource{}
+	for n, r := range world {
+		if n != "health-cutover-guard-latency" && n != "health-new" && n != "record-new" {
+			partial[n] = r
+		}
+	}
+	early := run(t, withClaim(newRequest(t, spec, partial)))
+	if _, ok := early.GetDesired().GetResources()["health-new"]; ok {
+		t.Error("health-new composed before every child health check is observed")
 	}
 	rec := desired(t, rsp, "record-new")
 	if get(rec, "spec.forProvider.setIdentifier") != "new-system" || get(rec, "spec.forProvider.records").([]any)[0] != "payment-alb-prod-123.us-east-2.elb.amazonaws.com" ||

@@ -7,7 +7,6 @@ import (
 
 	"github.com/crossplane/function-sdk-go/resource"
 
-	xpv1 "github.com/crossplane/crossplane-runtime/v2/apis/common/v1"
 	route53 "github.com/upbound/provider-aws/v2/apis/cluster/route53/v1beta1"
 	route53v2 "github.com/upbound/provider-aws/v2/apis/cluster/route53/v1beta2"
 
@@ -255,7 +254,26 @@ func routing(p *Plan) []Desired {
 		ReferenceName:    ptr(trunc("alb-"+p.Spec.EnvironmentSuffix, 64)),
 	}}}
 	hcEndpoint.SetLabels(map[string]string{LabelCutoverGuard: strconv.FormatBool(guard)})
-	children := 1 + len(p.guardAlarms())
+	out = append(out, Desired{Name: ResHealthNewEndpoint, Object: hcEndpoint})
+
+	// The calculated health check names its children by ID, once every one
+	// is observed. A selector would not do: the provider resolves a list
+	// selector once and then keeps the references it found
+	// (crossplane-runtime's ResolveMultiple), so a guard created after that
+	// would never be combined — and a threshold above the number of
+	// children it kept would hold the new side unhealthy for good.
+	children := []resource.Name{ResHealthNewEndpoint}
+	for _, a := range p.guardAlarms() {
+		children = append(children, guardHealthName(a.Name))
+	}
+	var ids []*string
+	for _, n := range children {
+		id := p.Observed.ID(n)
+		if id == "" {
+			return out
+		}
+		ids = append(ids, ptr(id))
+	}
 	newRec := &route53v2.Record{Spec: route53v2.RecordSpec{ForProvider: route53v2.RecordParameters{
 		Name:                  ptr(p.Spec.Ingress.DomainName),
 		Type:                  ptr("CNAME"),
@@ -268,24 +286,22 @@ func routing(p *Plan) []Desired {
 	p.setZone(&newRec.Spec.ForProvider)
 	newRec.SetAnnotations(map[string]string{AnnotationCutoverStep: strconv.Itoa(int(p.Decide().Effective))})
 	return append(out,
-		Desired{Name: ResHealthNewEndpoint, Object: hcEndpoint},
 		Desired{
 			Name: ResHealthNew,
 			Object: &route53.HealthCheck{Spec: route53.HealthCheckSpec{ForProvider: route53.HealthCheckParameters{
-				Type:                      ptr("CALCULATED"),
-				ChildHealthThreshold:      ptr(float64(children)),
-				ChildHealthchecksSelector: p.selGuard(),
-				ReferenceName:             ptr(trunc("new-"+p.Spec.EnvironmentSuffix, 64)),
+				Type:                 ptr("CALCULATED"),
+				ChildHealthThreshold: ptr(float64(len(ids))),
+				ChildHealthchecks:    ids,
+				ReferenceName:        ptr(trunc("new-"+p.Spec.EnvironmentSuffix, 64)),
 			}}},
 		},
 		Desired{Name: ResRecordNew, Object: newRec},
 	)
 }
 
-func (p *Plan) selGuard() *xpv1.Selector {
-	t := true
-	return &xpv1.Selector{MatchControllerRef: &t, MatchLabels: map[string]string{LabelCutoverGuard: "true"}}
-}
+// guardHealthName is the composition-resource name of the health check
+// that follows a guard alarm.
+func guardHealthName(alarm resource.Name) resource.Name { return "health-" + alarm }
 
 // guardAlarms are the alarms whose dimensions are known: the ALB ones once
 // the ALB and target group exist.
@@ -326,7 +342,7 @@ func (p *Plan) guard() []Desired {
 			ReferenceName:                ptr(trunc(string(a.Name), 64)),
 		}}}
 		hc.SetLabels(map[string]string{LabelCutoverGuard: "true"})
-		out = append(out, Desired{Name: "health-" + a.Name, Object: hc})
+		out = append(out, Desired{Name: guardHealthName(a.Name), Object: hc})
 	}
 	return out
 }
