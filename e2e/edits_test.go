@@ -143,11 +143,21 @@ func safetyEdits(t *testing.T) {
 			if !e.protected {
 				waitClaimReady(t, prodClaim, 4*time.Minute)
 			}
-			after := takeSnapshot(t, xr)
 			var gone []string
 			if e.gone != nil {
 				gone = e.gone(before)
 			}
+			// What the edit removes goes in dependency order (Usages
+			// hold a subnet group until the instance using it is gone).
+			eventually(t, 4*time.Minute, e.name+": removed resources gone", func(ctx context.Context) error {
+				for _, n := range gone {
+					if err := absent(n)(ctx, xr); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			after := takeSnapshot(t, xr)
 			sameObjects(t, before, after, gone...)
 			noRefusals(t, start, before)
 			for _, n := range stateful {
