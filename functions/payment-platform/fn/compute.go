@@ -44,7 +44,7 @@ func compute(p *Plan) []Desired {
 		"PAYMENT_ENVIRONMENT": ptr(string(p.Spec.Environment)),
 		"DB_NAME":             ptr(p.Spec.Database.DatabaseName),
 	}
-	if v := p.Observed.String(ResAurora, "endpoint"); v != "" {
+	if v := p.View.Database.Endpoint; v != "" {
 		env["DB_ENDPOINT"] = ptr(v)
 	}
 	if v := p.DBSecretARN(); v != "" {
@@ -85,7 +85,7 @@ func compute(p *Plan) []Desired {
 	}
 	// The alias needs a published version, which exists once Lambda has
 	// created the function.
-	version := p.Observed.String(ResAPI, "version")
+	version := p.View.Compute.Version
 	if version == "" || version == "$LATEST" {
 		return out
 	}

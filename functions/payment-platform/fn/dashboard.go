@@ -92,7 +92,7 @@ func (p *Plan) Dashboard() dashboardBody {
 	add("Migration progress", migration)
 
 	var latency, errs []Metric
-	if lb := p.Observed.String(ResALB, "arnSuffix"); lb != "" {
+	if lb := p.View.Edge.ALBARNSuffix; lb != "" {
 		d := [][2]string{{"LoadBalancer", lb}}
 		latency = append(latency,
 			Metric{Namespace: "AWS/ApplicationELB", Name: "TargetResponseTime", Dimensions: d, Stat: "p50", Label: "ALB p50"},

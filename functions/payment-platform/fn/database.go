@@ -36,7 +36,7 @@ func (p *Plan) DBClusterIdentifier() string { return p.Name(ResAurora) }
 // DBSecretARN is the ARN of the RDS-managed master user secret, once
 // observed.
 func (p *Plan) DBSecretARN() string {
-	return p.Observed.Path(ResAurora, "masterUserSecret[0].secretArn")
+	return p.View.Database.SecretARN
 }
 
 // database composes Aurora PostgreSQL Serverless v2: a subnet group on the

@@ -135,7 +135,7 @@ func edge(p *Plan) []Desired {
 	// provider-aws v2.5.0 resolves resourceArnSelector to API Gateway
 	// Stages, not load balancers (apis/cluster/wafv2/v1beta1/
 	// zz_generated.resolvers.go), so a selector would never resolve.
-	if albARN := p.Observed.ARN(ResALB); albARN != "" {
+	if albARN := p.View.Edge.ALBARN; albARN != "" {
 		out = append(out, Desired{
 			Name: ResWAFAssociation,
 			Object: &wafv2.WebACLAssociation{Spec: wafv2.WebACLAssociationSpec{ForProvider: wafv2.WebACLAssociationParameters{
@@ -149,7 +149,7 @@ func edge(p *Plan) []Desired {
 	}
 	// The ALB may invoke the live alias once the target group exists; the
 	// alias is attached once the permission does.
-	tgARN, aliasARN := p.Observed.ARN(ResAPITargetGroup), p.Observed.ARN(ResAPIAlias)
+	tgARN, aliasARN := p.View.Edge.TargetGroupARN, p.View.Compute.AliasARN
 	if tgARN != "" {
 		out = append(out, Desired{
 			Name: ResAPIPermissionALB,
@@ -163,7 +163,7 @@ func edge(p *Plan) []Desired {
 			}}},
 		})
 	}
-	if tgARN != "" && aliasARN != "" && p.Observed[ResAPIPermissionALB].Ready {
+	if tgARN != "" && aliasARN != "" && p.View.Edge.PermissionReady {
 		out = append(out, Desired{
 			Name: ResAPITGAttachment,
 			Object: &elbv2.LBTargetGroupAttachment{Spec: elbv2.LBTargetGroupAttachmentSpec{ForProvider: elbv2.LBTargetGroupAttachmentParameters{
@@ -181,7 +181,7 @@ func (p *Plan) certificateARN() *string {
 	if arn := p.Spec.Ingress.CertificateARN; arn != "" {
 		return ptr(arn)
 	}
-	if arn := p.Observed.ARN(ResCertificate); arn != "" && p.Observed[ResCertValidation].Ready {
+	if arn := p.View.Edge.CertificateARN; arn != "" && p.View.Edge.CertValidated {
 		return ptr(arn)
 	}
 	return nil
@@ -198,9 +198,7 @@ func (p *Plan) certificate() []Desired {
 			KeyAlgorithm:     ptr("EC_prime256v1"),
 		}}},
 	}}
-	name := p.Observed.Path(ResCertificate, "domainValidationOptions[0].resourceRecordName")
-	typ := p.Observed.Path(ResCertificate, "domainValidationOptions[0].resourceRecordType")
-	value := p.Observed.Path(ResCertificate, "domainValidationOptions[0].resourceRecordValue")
+	name, typ, value := p.View.Edge.CertRecord.Name, p.View.Edge.CertRecord.Type, p.View.Edge.CertRecord.Value
 	if name == "" || typ == "" || value == "" {
 		return out
 	}

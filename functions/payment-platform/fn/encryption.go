@@ -39,7 +39,7 @@ func encryption(p *Plan) []Desired {
 		KeyUsage:             ptr("ENCRYPT_DECRYPT"),
 		MultiRegion:          ptr(false),
 	}}}
-	if acct := p.Observed.AccountID(); acct != "" {
+	if acct := p.View.Account(); acct != "" {
 		key.Spec.ForProvider.Policy = p.keyPolicy(acct)
 	}
 	return []Desired{{

@@ -81,12 +81,7 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	}
 
 	// 3. observe
-	ocds, err := request.GetObservedComposedResources(req)
-	if err != nil {
-		response.Fatal(rsp, errors.Wrap(err, "cannot read the observed composed resources"))
-		return rsp, nil
-	}
-	p := NewPlan(spec, NewObserved(ocds))
+	p := NewPlan(spec, NewObserved(req.GetObserved().GetResources()))
 	p.ClaimNamespace = claimNamespace(oxr)
 	if spec.MigrationEnabled() && spec.Migration.Source.CredentialsSecretRef.Namespace == "" && p.ClaimNamespace == "" {
 		response.Fatal(rsp, specError(oxr.Resource.GetKind()+" "+oxr.Resource.GetName(), field.ErrorList{field.Required(
@@ -225,8 +220,8 @@ func (p *Plan) keepObserved(dcds map[resource.Name]*resource.DesiredComposed, al
 		if o.ExternalName != "" {
 			u.Resource.SetAnnotations(map[string]string{AnnotationExternalName: o.ExternalName})
 		}
-		if o.Spec != nil {
-			u.Resource.Object["spec"] = o.Spec
+		if spec := o.Spec(); spec != nil {
+			u.Resource.Object["spec"] = spec
 		}
 		dcds[name] = u
 		kept = append(kept, name)

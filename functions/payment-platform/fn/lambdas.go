@@ -70,8 +70,8 @@ func lambdas(p *Plan) []Desired {
 	if l == nil || !p.Spec.MigrationEnabled() {
 		return nil
 	}
-	clusterARN, secretARN := p.Observed.ARN(ResAurora), p.DBSecretARN()
-	taskARN, topicARN := p.Observed.String(ResMigrationTask, "replicationTaskArn"), p.Observed.ARN(ResAlarmsTopic)
+	clusterARN, secretARN := p.View.Database.ClusterARN, p.View.Database.SecretARN
+	taskARN, topicARN := p.View.Migration.TaskARN, p.View.Monitoring.TopicARN
 	dims := DimensionSuffix + "=" + p.Spec.EnvironmentSuffix
 
 	valEnv := map[string]*string{
@@ -194,12 +194,11 @@ func (p *Plan) Validation() *v1alpha1.ValidationStatus {
 	}
 	step := p.Spec.Cutover.Step
 	vs := &v1alpha1.ValidationStatus{CheckType: ValidationCheckType(step), ForStep: int(step)}
-	o, ok := p.Observed[ResValidationRun]
-	if !ok || o.Annotations[annotationValidateStep] != strconv.Itoa(int(step)) {
+	if p.View.Lambdas.RunForStep != strconv.Itoa(int(step)) {
 		vs.Message = fmt.Sprintf("the %s validation for step %d has not run yet", vs.CheckType, step)
 		return vs
 	}
-	raw := p.Observed.String(ResValidationRun, "result")
+	raw := p.View.Lambdas.Result
 	if raw == "" {
 		vs.Message = "the validation is running"
 		return vs

@@ -109,7 +109,7 @@ func migration(p *Plan) []Desired {
 	}
 	// The target is the Aurora writer; its address and secret exist once RDS
 	// has created the cluster.
-	if host, secret := p.Observed.String(ResAurora, "endpoint"), p.DBSecretARN(); host != "" && secret != "" {
+	if host, secret := p.View.Database.Endpoint, p.View.Database.SecretARN; host != "" && secret != "" {
 		out = append(out, Desired{
 			Name: ResDMSTargetEndpoint,
 			Object: &dmsv2.Endpoint{Spec: dmsv2.EndpointSpec{ForProvider: dmsv2.EndpointParameters{
@@ -197,7 +197,7 @@ func (p *Plan) secretARNOrPattern() string {
 // KMSKeyARNOrPattern is the platform key's ARN once observed, else any key
 // of the account in the region (narrowed as soon as the key exists).
 func (p *Plan) KMSKeyARNOrPattern() string {
-	if arn := p.Observed.ARN(ResKMSKey); arn != "" {
+	if arn := p.View.Encryption.KeyARN; arn != "" {
 		return arn
 	}
 	return p.ARN("kms", "key/*")

@@ -48,7 +48,7 @@ func (p *Plan) DashboardURL() string {
 // DMSTaskID is the DMS task's resource identifier (the last part of its
 // ARN), the ReplicationTaskIdentifier dimension of DMS task metrics.
 func (p *Plan) DMSTaskID() string {
-	arn := p.Observed.String(ResMigrationTask, "replicationTaskArn")
+	arn := p.View.Migration.TaskARN
 	if i := strings.LastIndex(arn, ":"); i >= 0 {
 		return arn[i+1:]
 	}
@@ -57,7 +57,7 @@ func (p *Plan) DMSTaskID() string {
 
 // albDimensions are the ALB and target group dimensions, once known.
 func (p *Plan) albDimensions() map[string]string {
-	lb, tg := p.Observed.String(ResALB, "arnSuffix"), p.Observed.String(ResAPITargetGroup, "arnSuffix")
+	lb, tg := p.View.Edge.ALBARNSuffix, p.View.Edge.TargetGroupARNSuffix
 	if lb == "" || tg == "" {
 		return nil
 	}
@@ -123,7 +123,7 @@ func (p *Plan) MetricAlarm(a Alarm) *cloudwatchv2.MetricAlarm {
 	// so a selector would never resolve. okActionsSelector does select
 	// Topics.
 	var alarmActions []*string
-	if arn := p.Observed.ARN(ResAlarmsTopic); arn != "" {
+	if arn := p.View.Monitoring.TopicARN; arn != "" {
 		alarmActions = []*string{ptr(arn)}
 	}
 	return &cloudwatchv2.MetricAlarm{Spec: cloudwatchv2.MetricAlarmSpec{ForProvider: cloudwatchv2.MetricAlarmParameters{

@@ -47,6 +47,8 @@ type AZ struct {
 type Plan struct {
 	Spec     *v1alpha1.XPaymentPlatformSpec
 	Observed Observed
+	// View is what the tiers read of the observed world, typed.
+	View Views
 
 	// ClaimNamespace is the namespace of the claim, where secrets the claim
 	// references live by default; empty for an unclaimed XR.
@@ -61,7 +63,7 @@ type Plan struct {
 
 // NewPlan computes the plan of a validated, defaulted spec.
 func NewPlan(spec *v1alpha1.XPaymentPlatformSpec, obs Observed) *Plan {
-	p := &Plan{Spec: spec, Observed: obs}
+	p := &Plan{Spec: spec, Observed: obs, View: observe(obs)}
 	p.AZs = zones(spec)
 	p.Subnets = carve(spec.Network, len(p.AZs))
 	p.Tags = map[string]string{
@@ -142,7 +144,7 @@ func (p *Plan) Partition() string {
 // observed (ARNs in policies then match the resource in any account, still
 // naming the resource).
 func (p *Plan) AccountID() string {
-	if id := p.Observed.AccountID(); id != "" {
+	if id := p.View.Account(); id != "" {
 		return id
 	}
 	return "*"

@@ -56,7 +56,7 @@ func (p *Plan) TrustPolicy(service, sourceArn string) *string {
 	if sourceArn != "" {
 		st.Condition["ArnLike"] = map[string]string{"aws:SourceArn": sourceArn}
 	}
-	if a := p.Observed.AccountID(); a != "" {
+	if a := p.View.Account(); a != "" {
 		st.Condition["StringEquals"] = map[string]string{"aws:SourceAccount": a}
 	}
 	if len(st.Condition) == 0 {

@@ -77,15 +77,11 @@ type Cutover struct {
 
 // currentStep is the step in force, read from the observed new record.
 func (p *Plan) currentStep() v1alpha1.CutoverStep {
-	o, ok := p.Observed[ResRecordNew]
-	if !ok {
+	n := v1alpha1.CutoverStep(p.View.Routing.StepInForce)
+	if !slices.Contains(v1alpha1.CutoverSteps, n) {
 		return 0
 	}
-	n, err := strconv.Atoi(o.Annotations[AnnotationCutoverStep])
-	if err != nil || !slices.Contains(v1alpha1.CutoverSteps, v1alpha1.CutoverStep(n)) {
-		return 0
-	}
-	return v1alpha1.CutoverStep(n)
+	return n
 }
 
 // forwardBlocker says why traffic may not move further onto AWS now.
@@ -100,7 +96,7 @@ func (p *Plan) forwardBlocker() string {
 		return "the data tier is not Ready (" + summarize(unready, 5) + ")"
 	}
 	if p.Spec.MigrationEnabled() {
-		if s := p.Observed.String(ResMigrationTask, "status"); s != "running" {
+		if s := p.View.Migration.TaskStatus; s != "running" {
 			if s == "" {
 				s = "not created"
 			}
@@ -184,7 +180,7 @@ func (p *Plan) HostedZoneID() string {
 	if id := p.Spec.Cutover.HostedZoneID; id != "" {
 		return id
 	}
-	return p.Observed.String(ResZone, "zoneId")
+	return p.View.Routing.ZoneID
 }
 
 // routing composes the weighted cutover: two weighted CNAME records for the
@@ -239,7 +235,7 @@ func routing(p *Plan) []Desired {
 
 	out = append(out, p.guard()...)
 
-	albDNS := p.Observed.String(ResALB, "dnsName")
+	albDNS := p.View.Edge.ALBDNSName
 	if albDNS == "" {
 		return out
 	}
@@ -268,7 +264,7 @@ func routing(p *Plan) []Desired {
 	}
 	var ids []*string
 	for _, n := range children {
-		id := p.Observed.ID(n)
+		id := p.View.Routing.HealthCheckIDs[n]
 		if id == "" {
 			return out
 		}

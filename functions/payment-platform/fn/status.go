@@ -40,17 +40,6 @@ func (p *Plan) setReadiness(dcds map[resource.Name]*resource.DesiredComposed) {
 	}
 }
 
-// IsReady is readiness as the owner of the kind reports it. A managed
-// resource is ready when its provider says Ready and it is in sync (an
-// update the provider refuses leaves it Ready but Synced=False). A
-// ClusterUsage is reconciled by Crossplane's Usage controller, which only
-// ever sets Ready: waiting for Synced there would wait forever.
-func (o ObservedResource) IsReady() bool {
-	if o.Kind == ClusterUsageGVK.Kind && strings.HasPrefix(o.APIVersion, ClusterUsageGVK.Group+"/") {
-		return o.Ready
-	}
-	return o.Ready && o.Synced
-}
 
 // unready lists the composition-resource names not ready, sorted.
 func unready(dcds map[resource.Name]*resource.DesiredComposed) []string {
@@ -70,8 +59,8 @@ func (p *Plan) Status(dcds map[resource.Name]*resource.DesiredComposed) v1alpha1
 		Phase:            v1alpha1.PhaseProvisioning,
 		ResourcesReady:   fmt.Sprintf("%d/%d", len(dcds)-len(notReady), len(dcds)),
 		UnreadyResources: notReady,
-		VPCID:            p.Observed.ID(ResVPC),
-		KMSKeyARN:        p.Observed.ARN(ResKMSKey),
+		VPCID:            p.View.Network.VPCID,
+		KMSKeyARN:        p.View.Encryption.KeyARN,
 	}
 	if len(notReady) == 0 {
 		st.Phase = v1alpha1.PhaseReady
@@ -88,38 +77,38 @@ func (p *Plan) Status(dcds map[resource.Name]*resource.DesiredComposed) v1alpha1
 		st.Subnets = &sub
 	}
 	sg := v1alpha1.SecurityGroupStatus{
-		ALB:      p.Observed.ID(ResSGALB),
-		App:      p.Observed.ID(ResSGApp),
-		Database: p.Observed.ID(ResSGDatabase),
-		DMS:      p.Observed.ID(ResSGDMS),
+		ALB:      p.View.Security.GroupIDs[ResSGALB],
+		App:      p.View.Security.GroupIDs[ResSGApp],
+		Database: p.View.Security.GroupIDs[ResSGDatabase],
+		DMS:      p.View.Security.GroupIDs[ResSGDMS],
 	}
 	if sg != (v1alpha1.SecurityGroupStatus{}) {
 		st.SecurityGroups = &sg
 	}
 	for _, az := range p.NATZones() {
-		if ip := p.Observed.String(NATEIPName(az), "publicIp"); ip != "" {
+		if ip := p.View.Network.NATIPs[NATEIPName(az)]; ip != "" {
 			st.NATGatewayIPs = append(st.NATGatewayIPs, ip)
 		}
 	}
-	st.DBClusterEndpoint = p.Observed.String(ResAurora, "endpoint")
-	st.DBReaderEndpoint = p.Observed.String(ResAurora, "readerEndpoint")
-	st.DBClusterARN = p.Observed.ARN(ResAurora)
+	st.DBClusterEndpoint = p.View.Database.Endpoint
+	st.DBReaderEndpoint = p.View.Database.ReaderEndpoint
+	st.DBClusterARN = p.View.Database.ClusterARN
 	st.DBSecretARN = p.DBSecretARN()
 	st.Migration = p.migrationStatus()
 	if p.Spec.API != nil {
 		st.APIFunctionName = p.APIFunctionName()
 		st.LambdaFunctionName = st.APIFunctionName
-		st.APIFunctionARN = p.Observed.ARN(ResAPI)
+		st.APIFunctionARN = p.View.Compute.FunctionARN
 	}
 	st.Validation = p.Validation()
 	st.DashboardURL = p.DashboardURL()
-	st.SNSTopicARN = p.Observed.ARN(ResAlarmsTopic)
-	st.ALBDNSName = p.Observed.String(ResALB, "dnsName")
-	st.ALBZoneID = p.Observed.String(ResALB, "zoneId")
-	st.WAFWebACLARN = p.Observed.ARN(ResWAF)
+	st.SNSTopicARN = p.View.Monitoring.TopicARN
+	st.ALBDNSName = p.View.Edge.ALBDNSName
+	st.ALBZoneID = p.View.Edge.ALBZoneID
+	st.WAFWebACLARN = p.View.Edge.WAFARN
 	if p.Spec.Cutover != nil {
 		st.HostedZoneID = p.HostedZoneID()
-		st.NameServers = p.Observed.Strings(ResZone, "nameServers")
+		st.NameServers = p.View.Routing.NameServers
 		c := p.Decide()
 		oldW, newW := Weights(c.Effective, p.Spec.Cutover.Rollback)
 		st.Cutover = &v1alpha1.CutoverStatus{
@@ -133,7 +122,7 @@ func (p *Plan) Status(dcds map[resource.Name]*resource.DesiredComposed) v1alpha1
 		}
 	}
 	if st.Migration != nil {
-		st.DMSReplicationTaskARN = p.Observed.String(ResMigrationTask, "replicationTaskArn")
+		st.DMSReplicationTaskARN = p.View.Migration.TaskARN
 	}
 	return st
 }
@@ -148,9 +137,9 @@ func (p *Plan) migrationStatus() *v1alpha1.MigrationStatus {
 		ms.Phase, ms.Message = "Disabled", "spec.migration.enabled is false: DMS resources are removed"
 		return ms
 	}
-	ms.TaskStatus = p.Observed.String(ResMigrationTask, "status")
+	ms.TaskStatus = p.View.Migration.TaskStatus
 	switch {
-	case p.Observed.String(ResAurora, "endpoint") == "" || p.DBSecretARN() == "":
+	case p.View.Database.Endpoint == "" || p.View.Database.SecretARN == "":
 		ms.Phase, ms.Message = "Provisioning", "waiting for the Aurora writer endpoint and master secret before creating the DMS target endpoint"
 	case ms.TaskStatus == "running":
 		ms.Phase, ms.Message = "Replicating", "full load and change data capture are running"
@@ -169,7 +158,7 @@ func (p *Plan) migrationStatus() *v1alpha1.MigrationStatus {
 func (p *Plan) ids(name func(string, AZ) resource.Name, tier string) []string {
 	out := make([]string, 0, len(p.AZs))
 	for _, az := range p.AZs {
-		id := p.Observed.ID(name(tier, az))
+		id := p.View.Network.SubnetIDs[name(tier, az)]
 		if id == "" {
 			return nil
 		}
