@@ -40,7 +40,6 @@ func (p *Plan) setReadiness(dcds map[resource.Name]*resource.DesiredComposed) {
 	}
 }
 
-
 // unready lists the composition-resource names not ready, sorted.
 func unready(dcds map[resource.Name]*resource.DesiredComposed) []string {
 	var out []string
