@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"fmt"
 	"slices"
+	"sort"
 	"strings"
 	"unicode"
 
@@ -510,7 +511,13 @@ func formField(name string, s map[string]any, path string) (ordered, error) {
 // Skeleton is the claim fetch:template renders: every field of the spec
 // written only when the form gave it a value (JSON via dump, which is valid
 // YAML and keeps strings like "16.6" strings); an object only when one of
-// its fields has a value.
+// its fields has a value. The form (rjsf's getDefaultFormState) fills an
+// empty list into every list field without a default, so a list or map
+// without a default in the XRD is written only when it has entries: empty,
+// it means what leaving it out means, and the claim says only what the
+// user chose (an empty availabilityZoneNames would even break the XRD's
+// rule that it names availabilityZones zones). One with a default is
+// written whenever set: emptied, it overrides the default.
 func (x *XRD) Skeleton() string {
 	var b strings.Builder
 	b.WriteString("{# " + generatedNotice + " fetch:template renders it with the values of " + TemplateFile + "'s claim step. #}")
@@ -534,15 +541,11 @@ func (x *XRD) Skeleton() string {
 func skeletonField(b *strings.Builder, name string, s map[string]any, path string, depth int) {
 	indent := strings.Repeat("  ", depth)
 	if !isGroup(s) {
-		fmt.Fprintf(b, "\n{%%- if %s is defined %%}\n%s%s: ${{ %s | dump }}\n{%%- endif %%}", path, indent, name, path)
+		fmt.Fprintf(b, "\n{%%- if %s %%}\n%s%s: ${{ %s | dump }}\n{%%- endif %%}", hasValue(s, path), indent, name, path)
 		return
 	}
-	var leaves []string
-	collectLeaves(s, path, &leaves)
-	conds := make([]string, len(leaves))
-	for i, l := range leaves {
-		conds[i] = l + " is defined"
-	}
+	var conds []string
+	collectLeaves(s, path, &conds)
 	fmt.Fprintf(b, "\n{%%- if %s %%}\n%s%s:", strings.Join(conds, " or "), indent, name)
 	p, _ := s["properties"].(map[string]any)
 	for _, k := range orderFields(sortedKeys(p), toStrings(s["required"])) {
@@ -552,9 +555,20 @@ func skeletonField(b *strings.Builder, name string, s map[string]any, path strin
 	b.WriteString("\n{%- endif %}")
 }
 
+// hasValue is the skeleton's test that a field has a value to write: a
+// list or map without a default needs entries (see Skeleton), anything
+// else needs to be defined.
+func hasValue(s map[string]any, path string) string {
+	if _, ok := s["default"]; !ok && (s["type"] == "array" || s["type"] == "object") {
+		return path + " | length"
+	}
+	return path + " is defined"
+}
+
+// collectLeaves appends the hasValue tests of an object's leaves.
 func collectLeaves(s map[string]any, path string, out *[]string) {
 	if !isGroup(s) {
-		*out = append(*out, path)
+		*out = append(*out, hasValue(s, path))
 		return
 	}
 	p, _ := s["properties"].(map[string]any)
@@ -812,4 +826,55 @@ func upperFirst(s string) string {
 	r := []rune(s)
 	r[0] = unicode.ToUpper(r[0])
 	return string(r)
+}
+
+func toStrings(v any) []string {
+	switch v := v.(type) {
+	case []string:
+		return slices.Clone(v)
+	case []any:
+		out := make([]string, 0, len(v))
+		for _, e := range v {
+			if s, ok := e.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+func toAny(s []string) []any {
+	out := make([]any, len(s))
+	for i, e := range s {
+		out[i] = e
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func deepCopy(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			out[k] = deepCopy(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = deepCopy(e)
+		}
+		return out
+	}
+	return v
 }

@@ -126,7 +126,7 @@ spec:
               suffix: {type: string}
               tags: {type: object, additionalProperties: {type: string}}
               zeta: {type: object, properties: {a: {type: string}}}
-              network: {type: object, default: {}, properties: {cidr: {type: string}}}
+              network: {type: object, default: {}, properties: {cidr: {type: string}, zones: {type: array, items: {type: string}}, pinned: {type: array, default: [a], items: {type: string}}}}
               api: {type: object, required: [image], properties: {image: {type: string}}}
               migration: {type: object, required: [source], properties: {source: {type: string}}}
 `
@@ -294,16 +294,33 @@ func TestGenerateFollowsXRD(t *testing.T) {
 			t.Errorf("template lacks %q", want)
 		}
 	}
-	got, err := Render(string(files[SkeletonDir+"/"+ClaimFile]), map[string]any{"values": map[string]any{
-		"name": "n", "namespace": "ns",
-		"spec": map[string]any{"suffix": "s", "api": map[string]any{"image": "i"}, "zeta": map[string]any{"a": "z"}, "migration": ""},
-	}})
-	if err != nil {
-		t.Fatal(err)
+	// Run it: the optional group unticked leaves the claim, the ticked one
+	// is in it; an empty list or map without a default is left out, an
+	// emptied list with a default is kept.
+	dir := t.TempDir()
+	for name, raw := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, raw, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := scaffold(t, filepath.Join(dir, TemplateFile), map[string]map[string]any{"Thing": {
+		ParamName: "n", ParamNamespace: "ns", ParamRepoURL: gitopsRepo, "suffix": "s", "tags": map[string]any{},
+		"network": map[string]any{"pinned": []any{}},
+		"api":     map[string]any{"image": "i"}, "configureZeta": true, "zeta": map[string]any{"a": "z"},
+	}})["Thing"]
+	if r.Rejected || len(r.BackendErrors) > 0 || len(r.RenderFailures) > 0 {
+		t.Fatalf("form errors %v, backend errors %v, render failures %v", r.formErrors(), r.BackendErrors, r.RenderFailures)
+	}
+	if got := r.Values["network"].(map[string]any)["zones"]; !cmp.Equal(got, []any{}) {
+		t.Errorf("the form filled network.zones with %v, want []", got)
 	}
 	want := "# A Thing requested through the Backstage template payment-platform.\napiVersion: example.org/v1\nkind: Thing\n" +
-		"metadata:\n  name: \"n\"\n  namespace: \"ns\"\nspec:\n  suffix: \"s\"\n  api:\n    image: \"i\"\n  zeta:\n    a: \"z\"\n"
-	if got != want {
+		"metadata:\n  name: \"n\"\n  namespace: \"ns\"\nspec:\n  suffix: \"s\"\n  network:\n    pinned: []\n  api:\n    image: \"i\"\n  zeta:\n    a: \"z\"\n"
+	if got := r.Files[claimPath]; got != want {
 		t.Errorf("skeleton rendered -want +got:\n%s", cmp.Diff(want, got))
 	}
 }

@@ -3,9 +3,12 @@ package catalog
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -18,87 +21,12 @@ import (
 // gitopsRepo is what the RepoUrlPicker submits.
 const gitopsRepo = "github.com?owner=acme-payments&repo=payments-gitops"
 
-// template is the checked-in Template, read the way the scaffolder reads it.
-type template struct {
-	pages    []map[string]any
-	values   any // the claim step's input.values, unrendered
-	skeleton string
-	toggles  map[string]string // spec group -> form toggle
-	fields   map[string]bool   // spec properties the form has a field for
-}
+// claimPath is where fetch:template writes the claim in the workspace.
+var claimPath = path.Join(ClaimDir, ClaimFile)
 
-func loadTemplate(t *testing.T) template {
-	t.Helper()
-	dir := filepath.Join(repoRoot, Dir)
-	raw, err := os.ReadFile(filepath.Join(dir, TemplateFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc := struct {
-		APIVersion string `json:"apiVersion"`
-		Kind       string `json:"kind"`
-		Spec       struct {
-			Parameters []map[string]any `json:"parameters"`
-			Steps      []struct {
-				ID     string         `json:"id"`
-				Action string         `json:"action"`
-				Input  map[string]any `json:"input"`
-			} `json:"steps"`
-		} `json:"spec"`
-	}{}
-	if err := yaml.Unmarshal(raw, &doc); err != nil {
-		t.Fatal(err)
-	}
-	if doc.APIVersion != "scaffolder.backstage.io/v1beta3" || doc.Kind != "Template" {
-		t.Fatalf("%s is a %s %s", TemplateFile, doc.APIVersion, doc.Kind)
-	}
-	tp := template{pages: doc.Spec.Parameters, toggles: map[string]string{}, fields: map[string]bool{}}
-	var actions []string
-	for _, s := range doc.Spec.Steps {
-		actions = append(actions, s.Action)
-		if s.Action == "fetch:template" {
-			tp.values = s.Input["values"]
-			if s.Input["url"] != "./"+SkeletonDir {
-				t.Errorf("fetch:template fetches %v, want ./%s", s.Input["url"], SkeletonDir)
-			}
-		}
-	}
-	if diff := cmp.Diff([]string{"fetch:template", "publish:github:pull-request"}, actions); diff != "" {
-		t.Errorf("step actions -want +got:\n%s", diff)
-	}
-	skel, err := os.ReadFile(filepath.Join(dir, SkeletonDir, ClaimFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tp.skeleton = string(skel)
-	for _, p := range tp.pages {
-		props, _ := p["properties"].(map[string]any)
-		for k := range props {
-			tp.fields[k] = true
-		}
-		deps, _ := p["dependencies"].(map[string]any)
-		for toggle, d := range deps {
-			branches, _ := d.(map[string]any)["oneOf"].([]any)
-			for _, b := range branches {
-				bp, _ := b.(map[string]any)["properties"].(map[string]any)
-				if c, _ := bp[toggle].(map[string]any)["const"].(bool); !c {
-					continue
-				}
-				for k := range bp {
-					if k != toggle {
-						tp.toggles[k], tp.fields[k] = toggle, true
-					}
-				}
-			}
-		}
-	}
-	return tp
-}
-
-// formInput is what a user types into the form to request the claim:
-// every spec field of the claim in its field, optional groups switched on.
-func (tp template) formInput(t *testing.T, claim map[string]any) map[string]any {
-	t.Helper()
+// formInput is what a user enters in the form to request the claim: every
+// spec field of the claim in its field, optional groups ticked.
+func formInput(x *XRD, claim map[string]any) map[string]any {
 	md := claim["metadata"].(map[string]any)
 	in := map[string]any{ParamName: md["name"], ParamNamespace: md["namespace"], ParamRepoURL: gitopsRepo}
 	for k, v := range claim["spec"].(map[string]any) {
@@ -106,102 +34,112 @@ func (tp template) formInput(t *testing.T, claim map[string]any) map[string]any 
 			in[ParamConnectionSecret] = v.(map[string]any)["name"]
 			continue
 		}
-		if !tp.fields[k] {
-			t.Errorf("the form has no field for spec.%s", k)
-		}
-		in[k] = v
-		if toggle, ok := tp.toggles[k]; ok {
+		in[k] = deepCopy(v)
+		if toggle, ok := x.Toggle(k); ok {
 			in[toggle] = true
 		}
 	}
 	return in
 }
 
-// scaffold runs what the scaffolder runs: the form's data (defaults
-// filled, validated), the claim step's values, the skeleton.
-func (tp template) scaffold(t *testing.T, input map[string]any) ([]byte, []string) {
+func loadXRD(t *testing.T) ([]byte, *XRD) {
 	t.Helper()
-	data, err := FormData(tp.pages, input)
+	raw, err := os.ReadFile(filepath.Join(repoRoot, XRDPath))
 	if err != nil {
 		t.Fatal(err)
 	}
-	errs, err := ValidateForm(tp.pages, data)
+	x, err := ParseXRD(raw)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(errs) > 0 {
-		return nil, errs
-	}
-	values, err := RenderInput(tp.values, map[string]any{"parameters": data})
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := Render(tp.skeleton, map[string]any{"values": values})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return []byte(out), nil
+	return raw, x
 }
 
-// TestTemplateFillsExamples fills the form with the dev and prod examples,
-// renders the claim as the scaffolder would, and checks it is the example
-// claim with the XRD's defaults applied (what the API server would store
-// for the example) and that crossplane beta validate accepts it against
-// the XRD. A claim breaking a CEL rule the form cannot check is rejected by
-// validate.
+// TestTemplateFillsExamples fills the form with the dev and prod examples
+// and runs the template, all with Backstage's engines (engines_test.go),
+// and checks that the claim it renders is the example claim with the XRD's
+// defaults applied (what the API server would store for the example), that
+// crossplane beta validate accepts it against the XRD, and that the pull
+// request goes where the user asked. A claim breaking a CEL rule the form
+// cannot check is rejected by validate.
 func TestTemplateFillsExamples(t *testing.T) {
-	tp := loadTemplate(t)
-	xrdRaw, err := os.ReadFile(filepath.Join(repoRoot, XRDPath))
-	if err != nil {
-		t.Fatal(err)
+	xrdRaw, x := loadXRD(t)
+	var optional []string // groups the user ticks
+	for _, g := range x.Groups {
+		if _, ok := x.Toggle(g); ok {
+			optional = append(optional, g)
+		}
 	}
-	x, err := ParseXRD(xrdRaw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := t.TempDir()
 	cases := map[string]struct {
 		claim string
 		edit  func(in map[string]any)
+		drop  []string // spec fields the claim loses
 	}{
 		"Dev":  {claim: "claim.yaml"},
 		"Prod": {claim: "claim-prod.yaml"},
-		"ProdWithoutOptionalGroups": {claim: "claim-prod.yaml", edit: func(in map[string]any) {
-			// Unticked groups leave the claim even if the form still holds
-			// their data.
-			for g, toggle := range tp.toggles {
+		"ProdWithoutOptionalGroups": {claim: "claim-prod.yaml", drop: optional, edit: func(in map[string]any) {
+			// Unticked groups leave the claim even if the form still
+			// holds what the user entered before unticking.
+			for _, g := range optional {
+				toggle, _ := x.Toggle(g)
 				in[toggle] = false
-				delete(in, g)
 				in[g] = map[string]any{"stale": "data the user entered before unticking"}
 			}
 		}},
+		"ProdSingleNAT": {claim: "claim-prod.yaml", edit: func(in map[string]any) {
+			in["network"].(map[string]any)["natMode"] = "Single" // prod needs PerAZ: a CEL rule
+		}},
 	}
+	inputs, wants := map[string]map[string]any{}, map[string]map[string]any{}
 	for name, tc := range cases {
+		claim := readClaim(t, tc.claim)
+		in := formInput(x, claim)
+		if tc.edit != nil {
+			tc.edit(in)
+		}
+		want := deepCopy(claim).(map[string]any)
+		for _, g := range tc.drop {
+			delete(want["spec"].(map[string]any), g)
+		}
+		if name == "ProdSingleNAT" {
+			want["spec"].(map[string]any)["network"].(map[string]any)["natMode"] = "Single"
+		}
+		applyDefaults(x.Spec, want["spec"])
+		inputs[name], wants[name] = in, want
+	}
+	runs := scaffold(t, filepath.Join(repoRoot, Dir, TemplateFile), inputs)
+
+	out, invalid := t.TempDir(), t.TempDir()
+	for _, name := range sortedKeys(cases) {
 		t.Run(name, func(t *testing.T) {
-			claim := readClaim(t, tc.claim)
-			in := tp.formInput(t, claim)
-			want := claim
-			if tc.edit != nil {
-				tc.edit(in)
-				want = deepCopy(claim).(map[string]any)
-				for g := range tp.toggles {
-					delete(want["spec"].(map[string]any), g)
-				}
+			r := runs[name]
+			if r.Rejected {
+				t.Fatalf("the form rejects %s:\n%v", cases[name].claim, r.formErrors())
 			}
-			rendered, errs := tp.scaffold(t, in)
-			if len(errs) > 0 {
-				t.Fatalf("the form rejects %s:\n%s", tc.claim, strings.Join(errs, "\n"))
+			if len(r.BackendErrors) > 0 {
+				t.Fatalf("the scaffolder backend rejects the form's values:\n%s", strings.Join(r.BackendErrors, "\n"))
+			}
+			if len(r.RenderFailures) > 0 {
+				t.Errorf("step inputs that do not render:\n%s", strings.Join(r.RenderFailures, "\n"))
+			}
+			checkFilledEmpty(t, x, r, inputs[name])
+			rendered, ok := r.Files[claimPath]
+			if !ok {
+				t.Fatalf("fetch:template wrote %v, not %s", sortedKeys(r.Files), claimPath)
 			}
 			got := map[string]any{}
-			if err := yaml.UnmarshalStrict(rendered, &got); err != nil {
+			if err := yaml.UnmarshalStrict([]byte(rendered), &got); err != nil {
 				t.Fatalf("the rendered claim is not YAML: %v\n%s", err, rendered)
 			}
-			wantDefaulted := deepCopy(want).(map[string]any)
-			applyDefaults(x.Spec, wantDefaulted["spec"])
-			if diff := cmp.Diff(wantDefaulted, got); diff != "" {
+			if diff := cmp.Diff(wants[name], got); diff != "" {
 				t.Errorf("rendered claim -example with XRD defaults +rendered:\n%s\n%s", diff, rendered)
 			}
-			if err := os.WriteFile(filepath.Join(out, name+".yaml"), rendered, 0o644); err != nil {
+			checkPullRequest(t, r, wants[name])
+			dir := out
+			if name == "ProdSingleNAT" {
+				dir = invalid
+			}
+			if err := os.WriteFile(filepath.Join(dir, name+".yaml"), []byte(rendered), 0o644); err != nil {
 				t.Fatal(err)
 			}
 		})
@@ -219,16 +157,9 @@ func TestTemplateFillsExamples(t *testing.T) {
 		}
 	})
 	t.Run("ValidateRejectsCEL", func(t *testing.T) {
-		claim := readClaim(t, "claim-prod.yaml")
-		in := tp.formInput(t, claim)
-		in["network"].(map[string]any)["natMode"] = "Single" // prod needs PerAZ: a CEL rule
-		rendered, errs := tp.scaffold(t, in)
-		if len(errs) > 0 {
-			t.Fatalf("the form rejects it itself (%v); pick a rule the form cannot check", errs)
-		}
-		p := filepath.Join(t.TempDir(), "single-nat.yaml")
-		if err := os.WriteFile(p, rendered, 0o644); err != nil {
-			t.Fatal(err)
+		p := filepath.Join(invalid, "ProdSingleNAT.yaml")
+		if _, err := os.Stat(p); err != nil {
+			t.Fatal("ProdSingleNAT was not rendered (so the form rejected it itself; pick a rule the form cannot check)")
 		}
 		res, err := render.Validate(context.Background(), cli, ext, p, cache)
 		if err == nil || !strings.Contains(string(res)+err.Error(), "prod needs one NAT gateway per availability zone") {
@@ -237,36 +168,121 @@ func TestTemplateFillsExamples(t *testing.T) {
 	})
 }
 
-// TestFormRejects: the form's own validation (required fields, enums,
-// patterns, ranges) stops bad input before a claim is rendered.
+// checkFilledEmpty: the form fills an empty list into every list field
+// without a default that the user leaves alone (rjsf's
+// getDefaultFormState); the claim step gets them (in the groups the claim
+// has), and the claim leaves them out (the diff with the example checks
+// that).
+func checkFilledEmpty(t *testing.T, x *XRD, r run, input map[string]any) {
+	t.Helper()
+	claimStep, ok := r.Steps["claim"]
+	if !ok {
+		t.Fatal("the template has no claim step")
+	}
+	values, _ := claimStep.Input["values"].(map[string]any)
+	spec, _ := values["spec"].(map[string]any)
+	var filled, want []string
+	var walk func(schema map[string]any, v, in any, path string)
+	walk = func(schema map[string]any, v, in any, path string) {
+		obj, ok := v.(map[string]any)
+		if !ok {
+			return
+		}
+		inObj, _ := in.(map[string]any)
+		props, _ := schema["properties"].(map[string]any)
+		for _, k := range sortedKeys(props) {
+			ps, _ := props[k].(map[string]any)
+			e, set := obj[k]
+			_, entered := inObj[k]
+			if isGroup(ps) {
+				walk(ps, e, inObj[k], path+k+".")
+				continue
+			}
+			if _, hasDefault := ps["default"]; ps["type"] == "array" && !hasDefault && !entered {
+				want = append(want, path+k)
+			}
+			if l, isList := e.([]any); set && !entered && isList && len(l) == 0 {
+				filled = append(filled, path+k)
+			}
+			if m, isMap := e.(map[string]any); set && !entered && isMap && len(m) == 0 {
+				filled = append(filled, path+k)
+			}
+		}
+	}
+	walk(x.Spec, spec, input, "")
+	if diff := cmp.Diff(want, filled); diff != "" {
+		t.Errorf("empty lists the form filled in -every list field without a default +filled:\n%s", diff)
+	}
+	t.Logf("the form filled [] into %v", filled)
+}
+
+// checkPullRequest: the pull request goes to the user's repository, with
+// the claim in <directory>/<namespace>/<name>.
+func checkPullRequest(t *testing.T, r run, claim map[string]any) {
+	t.Helper()
+	pr, ok := r.Steps["pr"]
+	if !ok {
+		t.Fatal("the template has no pr step")
+	}
+	md := claim["metadata"].(map[string]any)
+	ref := fmt.Sprintf("%s/%s", md["namespace"], md["name"])
+	want := map[string]any{
+		"repoUrl":    gitopsRepo,
+		"sourcePath": ClaimDir,
+		"targetPath": DefaultTargetPath + "/" + ref,
+		"branchName": strings.ToLower(claim["kind"].(string)) + "/" + ref,
+	}
+	got := map[string]any{}
+	for k := range want {
+		got[k] = pr.Input[k]
+	}
+	if pr.Action != "publish:github:pull-request" {
+		t.Errorf("the pr step runs %s", pr.Action)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("pull request input -want +got:\n%s", diff)
+	}
+}
+
+// TestFormRejects: the form's own validation (rjsf with its ajv
+// validator: required fields, patterns, ranges) stops bad input on its
+// page, before a claim is rendered. Required properties of the page itself
+// are named without a leading dot, nested ones with (rjsf's paths).
 func TestFormRejects(t *testing.T) {
-	tp := loadTemplate(t)
+	_, x := loadXRD(t)
 	cases := map[string]struct {
 		edit func(in map[string]any)
-		want string
+		want formError // its name and property
 	}{
-		"MissingName":          {edit: func(in map[string]any) { delete(in, ParamName) }, want: "name: is required"},
-		"MissingSuffix":        {edit: func(in map[string]any) { delete(in, "environmentSuffix") }, want: "environmentSuffix: is required"},
-		"MissingRepository":    {edit: func(in map[string]any) { delete(in, ParamRepoURL) }, want: "repoUrl: is required"},
-		"SuffixPattern":        {edit: func(in map[string]any) { in["environmentSuffix"] = "Prod_1" }, want: "environmentSuffix: must match"},
-		"UnknownEnvironment":   {edit: func(in map[string]any) { in["environment"] = "qa" }, want: "environment: must be one of [dev staging prod]"},
-		"TooManyZones":         {edit: func(in map[string]any) { in["network"].(map[string]any)["availabilityZones"] = float64(4) }, want: "network.availabilityZones: must be <= 3"},
-		"RetentionNotAnOption": {edit: func(in map[string]any) { in["network"].(map[string]any)["flowLogRetentionDays"] = float64(100) }, want: "network.flowLogRetentionDays: must be one of"},
+		"MissingName":       {edit: func(in map[string]any) { delete(in, ParamName) }, want: formError{Name: "required", Property: "name"}},
+		"MissingSuffix":     {edit: func(in map[string]any) { delete(in, "environmentSuffix") }, want: formError{Name: "required", Property: "environmentSuffix"}},
+		"MissingRepository": {edit: func(in map[string]any) { delete(in, ParamRepoURL) }, want: formError{Name: "required", Property: "repoUrl"}},
+		"SuffixPattern":     {edit: func(in map[string]any) { in["environmentSuffix"] = "Prod_1" }, want: formError{Name: "pattern", Property: ".environmentSuffix"}},
+		"TooManyZones":      {edit: func(in map[string]any) { in["network"].(map[string]any)["availabilityZones"] = float64(4) }, want: formError{Name: "maximum", Property: ".network.availabilityZones"}},
 		"ZoneName": {edit: func(in map[string]any) {
 			in["network"].(map[string]any)["availabilityZoneNames"] = []any{"us-east-2a", "b", "c"}
-		}, want: "network.availabilityZoneNames[1]: must match"},
+		}, want: formError{Name: "pattern", Property: ".network.availabilityZoneNames.1"}},
 		"OptionalGroupNeedsItsRequired": {edit: func(in map[string]any) {
 			delete(in["migration"].(map[string]any)["source"].(map[string]any), "host")
-		}, want: "migration.source.host: is required"},
-		"OptionalGroupOnButEmpty": {edit: func(in map[string]any) { delete(in, "api") }, want: "api.imageUri: is required"},
+		}, want: formError{Name: "required", Property: ".migration.source.host"}},
+		"OptionalGroupOnButEmpty": {edit: func(in map[string]any) { delete(in, "api") }, want: formError{Name: "required", Property: ".api.imageUri"}},
 	}
+	inputs := map[string]map[string]any{}
 	for name, tc := range cases {
+		in := formInput(x, readClaim(t, "claim-prod.yaml"))
+		tc.edit(in)
+		inputs[name] = in
+	}
+	runs := scaffold(t, filepath.Join(repoRoot, Dir, TemplateFile), inputs)
+	for _, name := range sortedKeys(cases) {
 		t.Run(name, func(t *testing.T) {
-			in := tp.formInput(t, readClaim(t, "claim-prod.yaml"))
-			tc.edit(in)
-			_, errs := tp.scaffold(t, in)
-			if !strings.Contains(strings.Join(errs, "\n"), tc.want) {
-				t.Errorf("form errors %q, want one containing %q", errs, tc.want)
+			r, want := runs[name], cases[name].want
+			if !r.Rejected {
+				t.Fatalf("the form accepts it; want a %s error on %s", want.Name, want.Property)
+			}
+			errs := r.formErrors()
+			if !slices.ContainsFunc(errs, func(e formError) bool { return e.Name == want.Name && e.Property == want.Property }) {
+				t.Errorf("form errors %v, want a %s error on %s", errs, want.Name, want.Property)
 			}
 		})
 	}
@@ -347,4 +363,28 @@ func validateDirs(t *testing.T, xrd []byte) (string, string) {
 		t.Fatal(err)
 	}
 	return ext, cache
+}
+
+// TestFormKeepsEnums: an enum field is a select of its values, and a value
+// outside them (say from a formData query parameter) never reaches the
+// claim: the form replaces it with the field's default when it fills the
+// defaults (rjsf's getDefaultFormState), so the claim gets the default.
+func TestFormKeepsEnums(t *testing.T) {
+	_, x := loadXRD(t)
+	in := formInput(x, readClaim(t, "claim-prod.yaml"))
+	in["environment"] = "qa"
+	in["network"].(map[string]any)["flowLogRetentionDays"] = float64(100)
+	r := scaffold(t, filepath.Join(repoRoot, Dir, TemplateFile), map[string]map[string]any{"OffEnum": in})["OffEnum"]
+	if r.Rejected || len(r.BackendErrors) > 0 {
+		t.Fatalf("form errors %v, backend errors %v", r.formErrors(), r.BackendErrors)
+	}
+	claim := map[string]any{}
+	if err := yaml.UnmarshalStrict([]byte(r.Files[claimPath]), &claim); err != nil {
+		t.Fatal(err)
+	}
+	spec := claim["spec"].(map[string]any)
+	got := []any{spec["environment"], spec["network"].(map[string]any)["flowLogRetentionDays"]}
+	if want := []any{"dev", float64(365)}; !cmp.Equal(want, got) {
+		t.Errorf("environment and flowLogRetentionDays in the claim: %v, want the defaults %v", got, want)
+	}
 }
