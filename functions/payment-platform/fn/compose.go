@@ -1,17 +1,19 @@
 package fn
 
 import (
+	"encoding/json"
 	"fmt"
-	"maps"
-	"reflect"
 	"slices"
 
+	xpv1 "github.com/crossplane/crossplane-runtime/v2/apis/common/v1"
 	"github.com/crossplane/function-sdk-go/resource"
+
+	"maps"
+	"reflect"
+
 	"github.com/crossplane/function-sdk-go/resource/composed"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-
-	xpv1 "github.com/crossplane/crossplane-runtime/v2/apis/common/v1"
 )
 
 // Managed is what every typed resource a tier returns offers: provider-aws
@@ -102,4 +104,28 @@ func (p *Plan) setForProvider(o Managed, name string) error {
 // deterministic.
 func sortedNames[V any](m map[resource.Name]V) []resource.Name {
 	return slices.Sorted(maps.Keys(m))
+}
+
+// Desired is one typed managed resource a tier wants, before assembly.
+type Desired struct {
+	// Name is the composition-resource name: stable, part of the API.
+	Name resource.Name
+	// Object is the typed provider-aws managed resource with its
+	// forProvider filled in; name, labels, tags, region and providerConfig
+	// are set by assembly.
+	Object Managed
+	// ExternalName, when set, pins the AWS name of the resource.
+	ExternalName string
+	// Set holds field paths set after conversion, for what the typed value
+	// cannot carry through composed.From: an empty object (such as a WAF
+	// default action of allow: {}) is dropped by its omitempty handling.
+	Set map[string]any
+}
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "" // plain structs of strings, ints and bools always marshal
+	}
+	return string(b)
 }

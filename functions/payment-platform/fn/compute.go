@@ -1,31 +1,11 @@
 package fn
 
 import (
-	"github.com/crossplane/function-sdk-go/resource"
-
 	appautoscaling "github.com/upbound/provider-aws/v2/apis/cluster/appautoscaling/v1beta1"
 	appautoscalingv2 "github.com/upbound/provider-aws/v2/apis/cluster/appautoscaling/v1beta2"
 	iam "github.com/upbound/provider-aws/v2/apis/cluster/iam/v1beta1"
 	lambdav2 "github.com/upbound/provider-aws/v2/apis/cluster/lambda/v1beta2"
 )
-
-// Composition-resource names of the compute tier. ResAPI gives the function
-// its AWS name payment-api-<suffix>.
-const (
-	ResAPI              = resource.Name("api")
-	ResAPIAlias         = resource.Name("api-alias")
-	ResAPILogGroup      = resource.Name("api-log-group")
-	ResAPIRole          = resource.Name("api-role")
-	ResAPIPolicy        = resource.Name("api-policy")
-	ResAPIScalingTarget = resource.Name("api-scaling-target")
-	ResAPIScalingPolicy = resource.Name("api-scaling-policy")
-	// AliasLive is the alias the ALB invokes and provisioned concurrency
-	// warms.
-	AliasLive = "live"
-)
-
-// APIFunctionName is the payment API's Lambda function name.
-func (p *Plan) APIFunctionName() string { return p.Name(ResAPI) }
 
 // compute composes the payment API: the app team's image on Lambda in the
 // app subnets with the app security group, X-Ray tracing, reserved
@@ -129,33 +109,4 @@ func compute(p *Plan) []Desired {
 			}}},
 		},
 	)
-}
-
-// vpcLambda completes what every platform Lambda shares: its role, the
-// app subnets and security group, X-Ray tracing, and its environment
-// encrypted with the platform key.
-func (p *Plan) vpcLambda(role resource.Name, env map[string]*string, fp lambdav2.FunctionParameters) *lambdav2.Function {
-	fp.RoleSelector = p.Sel(role)
-	fp.KMSKeyArnSelector = p.Sel(ResKMSKey)
-	fp.TracingConfig = &lambdav2.TracingConfigParameters{Mode: ptr("Active")}
-	fp.Environment = &lambdav2.EnvironmentParameters{Variables: env}
-	fp.VPCConfig = &lambdav2.VPCConfigParameters{SubnetIDSelector: p.SelTier(TierApp), SecurityGroupIDSelector: p.Sel(ResSGApp)}
-	return &lambdav2.Function{Spec: lambdav2.FunctionSpec{ForProvider: fp}}
-}
-
-// lambdaBaseStatements is what every platform Lambda may do: write its own
-// log group, manage its VPC network interfaces and send X-Ray traces (both
-// AWS APIs that cannot be scoped to a resource), read the database secret
-// and decrypt with the platform key.
-func (p *Plan) lambdaBaseStatements(function string) []Statement {
-	logGroup := p.ARN("logs", "log-group:/aws/lambda/"+function)
-	return []Statement{
-		Allow("WriteOwnLogs", []string{"logs:CreateLogStream", "logs:PutLogEvents"}, logGroup+":*"),
-		// AWS requires Resource "*" for these (no resource-level permissions).
-		Allow("VPCNetworkInterfaces", []string{"ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface",
-			"ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"}, "*"),
-		Allow("XRayTraces", []string{"xray:PutTraceSegments", "xray:PutTelemetryRecords"}, "*"),
-		Allow("ReadDatabaseSecret", []string{"secretsmanager:GetSecretValue"}, p.secretARNOrPattern()),
-		Allow("DecryptWithPlatformKey", []string{"kms:Decrypt"}, p.KMSKeyARNOrPattern()),
-	}
 }

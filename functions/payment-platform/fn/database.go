@@ -1,43 +1,12 @@
 package fn
 
 import (
-	"github.com/crossplane/function-sdk-go/resource"
-
 	ec2 "github.com/upbound/provider-aws/v2/apis/cluster/ec2/v1beta1"
 	kms "github.com/upbound/provider-aws/v2/apis/cluster/kms/v1beta1"
 	rds "github.com/upbound/provider-aws/v2/apis/cluster/rds/v1beta1"
 	rdsv2 "github.com/upbound/provider-aws/v2/apis/cluster/rds/v1beta2"
 	secretsmanagerv2 "github.com/upbound/provider-aws/v2/apis/cluster/secretsmanager/v1beta2"
 )
-
-// Composition-resource names of the database tier.
-const (
-	ResDBSubnetGroup    = resource.Name("db-subnet-group")
-	ResDBClusterParams  = resource.Name("db-cluster-params")
-	ResAurora           = resource.Name("aurora")
-	ResDBLogGroup       = resource.Name("db-log-group")
-	ResDBSecretRotation = resource.Name("db-secret-rotation")
-)
-
-// Database facts other tiers and the status read.
-const (
-	AuroraEngine        = "aurora-postgresql"
-	SecretRotationDays  = 30
-	PerformanceInsights = 7 // days, the free tier
-)
-
-// AuroraInstanceName is the composition-resource name of the cluster
-// instance in an AZ.
-func AuroraInstanceName(az AZ) resource.Name { return resource.Name("aurora-instance-" + az.Key) }
-
-// DBClusterIdentifier is the Aurora cluster's identifier.
-func (p *Plan) DBClusterIdentifier() string { return p.Name(ResAurora) }
-
-// DBSecretARN is the ARN of the RDS-managed master user secret, once
-// observed.
-func (p *Plan) DBSecretARN() string {
-	return p.View.Database.SecretARN
-}
 
 // database composes Aurora PostgreSQL Serverless v2: a subnet group on the
 // data subnets, a parameter group enforcing TLS, the cluster (encrypted

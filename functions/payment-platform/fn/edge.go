@@ -1,8 +1,6 @@
 package fn
 
 import (
-	"github.com/crossplane/function-sdk-go/resource"
-
 	acm "github.com/upbound/provider-aws/v2/apis/cluster/acm/v1beta1"
 	acmv2 "github.com/upbound/provider-aws/v2/apis/cluster/acm/v1beta2"
 	elbv2 "github.com/upbound/provider-aws/v2/apis/cluster/elbv2/v1beta1"
@@ -10,22 +8,6 @@ import (
 	lambda "github.com/upbound/provider-aws/v2/apis/cluster/lambda/v1beta1"
 	route53v2 "github.com/upbound/provider-aws/v2/apis/cluster/route53/v1beta2"
 	wafv2 "github.com/upbound/provider-aws/v2/apis/cluster/wafv2/v1beta1"
-)
-
-// Composition-resource names of the edge tier. ResALB and ResWAF give the
-// AWS names payment-alb-<suffix> and payment-waf-<suffix>.
-const (
-	ResALB               = resource.Name("alb")
-	ResAPITargetGroup    = resource.Name("api-tg")
-	ResAPIPermissionALB  = resource.Name("api-permission-alb")
-	ResAPITGAttachment   = resource.Name("api-tg-attachment")
-	ResListenerHTTPS     = resource.Name("listener-https")
-	ResListenerHTTP      = resource.Name("listener-http")
-	ResCertificate       = resource.Name("certificate")
-	ResCertValidationRec = resource.Name("certificate-validation-record")
-	ResCertValidation    = resource.Name("certificate-validation")
-	ResWAF               = resource.Name("waf")
-	ResWAFAssociation    = resource.Name("waf-association")
 )
 
 // ListMapKeyDefault is the value the provider's CRD defaults a listener

@@ -1,26 +1,8 @@
 package fn
 
 import (
-	"github.com/crossplane/function-sdk-go/resource"
-
 	kms "github.com/upbound/provider-aws/v2/apis/cluster/kms/v1beta1"
 )
-
-// Composition-resource names of the encryption tier.
-const (
-	ResKMSKey   = resource.Name("kms-key")
-	ResKMSAlias = resource.Name("kms-alias")
-)
-
-// KMSAliasName is the alias of the platform key, as AWS names it.
-func (p *Plan) KMSAliasName() string { return "alias/" + p.kmsAliasExternalName() }
-
-// kmsAliasExternalName is the alias' external name as provider-aws keeps
-// it: without the alias/ prefix, which the provider adds for AWS and strips
-// from what it writes back (config/externalname.go kmsAlias). The prefixed
-// form would be rewritten by the provider on every reconcile and re-applied
-// by Crossplane, forever.
-func (p *Plan) kmsAliasExternalName() string { return "payment-" + p.Spec.EnvironmentSuffix }
 
 // encryption composes the platform customer-managed KMS key (rotation on)
 // that encrypts logs, secrets, topics, the database and DMS, and its alias.

@@ -149,10 +149,6 @@ const (
 	MaxTTL = time.Hour
 )
 
-// AnnotationRemove lists composition-resource names (comma separated) the
-// user allows the platform to delete after a spec edit stopped wanting them.
-const AnnotationRemove = "platform.payments.io/allow-removal"
-
 func removalRequested(annotations map[string]string) map[resource.Name]bool {
 	out := map[resource.Name]bool{}
 	for _, n := range strings.Split(annotations[AnnotationRemove], ",") {

@@ -1,8 +1,6 @@
 package fn
 
 import (
-	"encoding/json"
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -11,53 +9,11 @@ import (
 	iam "github.com/upbound/provider-aws/v2/apis/cluster/iam/v1beta1"
 	lambda "github.com/upbound/provider-aws/v2/apis/cluster/lambda/v1beta1"
 	lambdav2 "github.com/upbound/provider-aws/v2/apis/cluster/lambda/v1beta2"
-
-	"github.com/acme-payments/xpaymentplatform/apis/v1alpha1"
 )
-
-// Composition-resource names of the migration Lambdas. ResValidation and
-// ResRollback give the AWS names payment-validation-<suffix> and
-// payment-rollback-<suffix>.
-const (
-	ResValidation          = resource.Name("validation")
-	ResValidationLogGroup  = resource.Name("validation-log-group")
-	ResValidationRole      = resource.Name("validation-role")
-	ResValidationPolicy    = resource.Name("validation-policy")
-	ResValidationRun       = resource.Name("validation-run")
-	ResRollback            = resource.Name("rollback")
-	ResRollbackLogGroup    = resource.Name("rollback-log-group")
-	ResRollbackRole        = resource.Name("rollback-role")
-	ResRollbackPolicy      = resource.Name("rollback-policy")
-	ResSGRuleAppOutSource  = resource.Name("sgr-app-out-source")
-	validationTimeout      = 300
-	validationMemoryMB     = 256
-	rollbackTimeout        = 60
-	rollbackMemoryMB       = 128
-	lambdaArtifactPrefix   = "payment-platform"
-	annotationValidateStep = "platform.payments.io/validates-step"
-)
-
-// IsLambdaResource reports whether a composition-resource name belongs to
-// the migration Lambdas: removing spec.lambdas removes exactly these.
-func IsLambdaResource(n resource.Name) bool {
-	s := string(n)
-	return n == ResSGRuleAppOutSource || n == ResValidation || n == ResRollback ||
-		strings.HasPrefix(s, "validation-") || strings.HasPrefix(s, "rollback-")
-}
 
 // ArtifactKey is where cmd/lambda-publish uploads a Lambda zip.
 func ArtifactKey(version, name string) string {
 	return lambdaArtifactPrefix + "/" + version + "/" + name + ".zip"
-}
-
-// ValidationCheckType is the check that gates moving to a step: before any
-// traffic moves the data must match (pre_migration); afterwards the
-// migrated data keeps matching (post_migration).
-func ValidationCheckType(step v1alpha1.CutoverStep) string {
-	if step <= 10 {
-		return "pre_migration"
-	}
-	return "post_migration"
 }
 
 // lambdas composes the validation and rollback Lambdas from the published
@@ -173,51 +129,4 @@ func (p *Plan) zipLambda(artifact, hash string, role resource.Name, timeout, mem
 		MemorySize:     ptr(float64(memory)),
 		Description:    ptr(desc),
 	})
-}
-
-// validationResult is what the validator returns (the fields the platform
-// reads).
-type validationResult struct {
-	Success      bool   `json:"success"`
-	CheckType    string `json:"checkType"`
-	RowsCompared int64  `json:"rowsCompared"`
-	Mismatches   int64  `json:"mismatches"`
-	ResumeToken  string `json:"resumeToken"`
-	ErrorMessage string `json:"errorMessage"`
-}
-
-// Validation reads the observed validation run: nil when the claim has no
-// validator or it has not run for the requested step yet.
-func (p *Plan) Validation() *v1alpha1.ValidationStatus {
-	if p.Spec.Lambdas == nil || p.Spec.Cutover == nil || !p.Spec.MigrationEnabled() {
-		return nil
-	}
-	step := p.Spec.Cutover.Step
-	vs := &v1alpha1.ValidationStatus{CheckType: ValidationCheckType(step), ForStep: int(step)}
-	if p.View.Lambdas.RunForStep != strconv.Itoa(int(step)) {
-		vs.Message = fmt.Sprintf("the %s validation for step %d has not run yet", vs.CheckType, step)
-		return vs
-	}
-	raw := p.View.Lambdas.Result
-	if raw == "" {
-		vs.Message = "the validation is running"
-		return vs
-	}
-	var r validationResult
-	if err := json.Unmarshal([]byte(raw), &r); err != nil {
-		vs.Message = "the validation returned no readable result"
-		return vs
-	}
-	vs.Success, vs.RowsCompared, vs.Mismatches = r.Success, r.RowsCompared, r.Mismatches
-	switch {
-	case r.ErrorMessage != "":
-		vs.Success, vs.Message = false, "the validator failed: "+r.ErrorMessage
-	case r.ResumeToken != "":
-		vs.Success, vs.Message = false, fmt.Sprintf("the validation stopped before its deadline after %d rows; invoke it again with the resumeToken (see the runbook)", r.RowsCompared)
-	case r.Success:
-		vs.Message = fmt.Sprintf("%s passed: %d rows compared, no mismatch", r.CheckType, r.RowsCompared)
-	default:
-		vs.Message = fmt.Sprintf("%s failed: %d mismatches in %d rows compared", r.CheckType, r.Mismatches, r.RowsCompared)
-	}
-	return vs
 }

@@ -1,7 +1,6 @@
 package fn
 
 import (
-	"encoding/json"
 	"strconv"
 	"strings"
 
@@ -14,35 +13,6 @@ import (
 	iam "github.com/upbound/provider-aws/v2/apis/cluster/iam/v1beta1"
 	kms "github.com/upbound/provider-aws/v2/apis/cluster/kms/v1beta1"
 )
-
-// Composition-resource names of the migration tier. ResDMSInstance and
-// ResMigrationTask give the AWS names payment-dms-<suffix> and
-// payment-migration-<suffix>.
-const (
-	ResDMSSubnetGroup      = resource.Name("dms-subnet-group")
-	ResDMSInstance         = resource.Name("dms")
-	ResDMSSourceEndpoint   = resource.Name("dms-source-endpoint")
-	ResDMSTargetEndpoint   = resource.Name("dms-target-endpoint")
-	ResMigrationTask       = resource.Name("migration")
-	ResDMSSecretsRole      = resource.Name("dms-secrets-role")
-	ResDMSSecretsPolicy    = resource.Name("dms-secrets-policy")
-	ResDMSVPCRole          = resource.Name("dms-vpc-role")
-	ResDMSVPCRolePolicy    = resource.Name("dms-vpc-role-policy")
-	ResDMSLogsRole         = resource.Name("dms-cloudwatch-logs-role")
-	ResDMSLogsRolePolicy   = resource.Name("dms-cloudwatch-logs-role-policy")
-	ResSGRuleDMSOutSource  = resource.Name("sgr-dms-out-source")
-	migrationUsagePrefix   = "usage-dms-"
-	dmsVPCManagementPolicy = "service-role/AmazonDMSVPCManagementRole"
-	dmsLogsPolicy          = "service-role/AmazonDMSCloudWatchLogsRole"
-)
-
-// IsMigrationResource reports whether a composition-resource name belongs
-// to the migration tier: turning migration off removes exactly these.
-func IsMigrationResource(n resource.Name) bool {
-	s := string(n)
-	return n == ResMigrationTask || n == ResDMSInstance || n == ResSGRuleDMSOutSource ||
-		strings.HasPrefix(s, "dms-") || strings.HasPrefix(s, migrationUsagePrefix)
-}
 
 // migration composes DMS full load + CDC from the on-prem PostgreSQL into
 // Aurora: a subnet group on the app subnets (they route to the source), a
@@ -185,24 +155,6 @@ func (p *Plan) dmsAccountRole(role, attachment resource.Name, awsName, policy st
 	}}
 }
 
-// secretARNOrPattern is the master secret's ARN once observed, else the
-// pattern of RDS-managed secrets of this cluster.
-func (p *Plan) secretARNOrPattern() string {
-	if arn := p.DBSecretARN(); arn != "" {
-		return arn
-	}
-	return p.ARN("secretsmanager", "secret:rds!cluster-*")
-}
-
-// KMSKeyARNOrPattern is the platform key's ARN once observed, else any key
-// of the account in the region (narrowed as soon as the key exists).
-func (p *Plan) KMSKeyARNOrPattern() string {
-	if arn := p.View.Encryption.KeyARN; arn != "" {
-		return arn
-	}
-	return p.ARN("kms", "key/*")
-}
-
 // tableMappings is DMS's table-mapping document.
 type tableMappings struct {
 	Rules []mappingRule `json:"rules"`
@@ -294,12 +246,4 @@ func TaskSettingsJSON(p *Plan) string {
 		}},
 		ValidationSettings: validationSettings{EnableValidation: *p.Spec.Migration.Validation, ValidationMode: "ROW_LEVEL", ThreadCount: 5, FailureMaxCount: 10000},
 	})
-}
-
-func mustJSON(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return "" // plain structs of strings, ints and bools always marshal
-	}
-	return string(b)
 }

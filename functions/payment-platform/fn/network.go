@@ -3,41 +3,12 @@ package fn
 import (
 	"github.com/crossplane/function-sdk-go/resource"
 
-	xpv1 "github.com/crossplane/crossplane-runtime/v2/apis/common/v1"
-
 	ec2 "github.com/upbound/provider-aws/v2/apis/cluster/ec2/v1beta1"
 	ec2v2 "github.com/upbound/provider-aws/v2/apis/cluster/ec2/v1beta2"
 	iam "github.com/upbound/provider-aws/v2/apis/cluster/iam/v1beta1"
 
 	"github.com/acme-payments/xpaymentplatform/apis/v1alpha1"
 )
-
-// Composition-resource names of the network tier that other tiers and the
-// status read.
-const (
-	ResVPC = resource.Name("vpc")
-	ResIGW = resource.Name("igw")
-)
-
-// LabelSubnetTier marks subnets by tier so subnet groups select them all.
-const LabelSubnetTier = "platform.payments.io/subnet-tier"
-
-// SelTier selects this XR's subnets of a tier.
-func (p *Plan) SelTier(tier string) *xpv1.Selector {
-	t := true
-	return &xpv1.Selector{MatchControllerRef: &t, MatchLabels: map[string]string{LabelSubnetTier: tier}}
-}
-
-// SubnetName is the composition-resource name of a tier's subnet in an AZ.
-func SubnetName(tier string, az AZ) resource.Name {
-	return resource.Name("subnet-" + tier + "-" + az.Key)
-}
-
-// NATName is the composition-resource name of the NAT gateway in an AZ.
-func NATName(az AZ) resource.Name { return resource.Name("nat-" + az.Key) }
-
-// NATEIPName is the composition-resource name of a NAT gateway's EIP.
-func NATEIPName(az AZ) resource.Name { return resource.Name("nat-eip-" + az.Key) }
 
 // NATZones are the AZs that get a NAT gateway: all of them, or the first.
 func (p *Plan) NATZones() []AZ {
@@ -148,14 +119,6 @@ func routeTable(p *Plan, name resource.Name, via string, target func(*ec2v2.Rout
 	}
 	return out
 }
-
-// Composition-resource names of the flow-log part of the network tier.
-const (
-	ResFlowLogGroup  = resource.Name("flowlogs-log-group")
-	ResFlowLogRole   = resource.Name("flowlogs-role")
-	ResFlowLogPolicy = resource.Name("flowlogs-policy")
-	ResFlowLog       = resource.Name("flowlog")
-)
 
 // FlowLogGroupName is the CloudWatch log group of the VPC flow logs.
 func (p *Plan) FlowLogGroupName() string {

@@ -2,44 +2,15 @@ package fn
 
 import (
 	"fmt"
-	"net/netip"
-	"strings"
-
-	"github.com/crossplane/function-sdk-go/resource"
-
-	xpv1 "github.com/crossplane/crossplane-runtime/v2/apis/common/v1"
 
 	"github.com/acme-payments/xpaymentplatform/apis/v1alpha1"
+	xpv1 "github.com/crossplane/crossplane-runtime/v2/apis/common/v1"
+	"github.com/crossplane/function-sdk-go/resource"
+	route53v2 "github.com/upbound/provider-aws/v2/apis/cluster/route53/v1beta2"
+
+	"net/netip"
+	"strings"
 )
-
-// Labels every composed resource carries. LabelResource is what selectors
-// match on (together with matchControllerRef), so a tier finds another tier's
-// resource by its composition-resource name and nothing else.
-const (
-	LabelResource = "platform.payments.io/resource"
-	LabelSuffix   = "platform.payments.io/environment-suffix"
-	// AnnotationExternalName is Crossplane's external-name annotation.
-	AnnotationExternalName = "crossplane.io/external-name"
-)
-
-// Subnet tiers, in slot order.
-const (
-	TierPublic = "public"
-	TierApp    = "app"
-	TierData   = "data"
-)
-
-// SubnetTiers lists the tiers in the order their slots are carved.
-var SubnetTiers = []string{TierPublic, TierApp, TierData}
-
-// AZ is one availability zone the platform spans.
-type AZ struct {
-	// Name is the AWS zone name, e.g. us-east-2a.
-	Name string
-	// Key is the stable short key used in composition-resource names: a, b,
-	// c by position, whatever the zone is called.
-	Key string
-}
 
 // Plan is everything computed once per request from the defaulted spec and
 // the observed world: names, tags, zones, subnet CIDRs, selectors. Tiers read
@@ -155,20 +126,42 @@ func (p *Plan) ARN(service, res string) string {
 	return fmt.Sprintf("arn:%s:%s:%s:%s:%s", p.Partition(), service, p.Region(), p.AccountID(), res)
 }
 
-// Desired is one typed managed resource a tier wants, before assembly.
-type Desired struct {
-	// Name is the composition-resource name: stable, part of the API.
-	Name resource.Name
-	// Object is the typed provider-aws managed resource with its
-	// forProvider filled in; name, labels, tags, region and providerConfig
-	// are set by assembly.
-	Object Managed
-	// ExternalName, when set, pins the AWS name of the resource.
-	ExternalName string
-	// Set holds field paths set after conversion, for what the typed value
-	// cannot carry through composed.From: an empty object (such as a WAF
-	// default action of allow: {}) is dropped by its omitempty handling.
-	Set map[string]any
+func ptr[T any](v T) *T { return &v }
+
+// setZone points a record at the cutover zone: the claim's, or the created
+// one.
+func (p *Plan) setZone(r *route53v2.RecordParameters) {
+	if id := p.Spec.Cutover.HostedZoneID; id != "" {
+		r.ZoneID = ptr(id)
+		return
+	}
+	r.ZoneIDSelector = p.Sel(ResZone)
 }
 
-func ptr[T any](v T) *T { return &v }
+// SelTier selects this XR's subnets of a tier.
+func (p *Plan) SelTier(tier string) *xpv1.Selector {
+	t := true
+	return &xpv1.Selector{MatchControllerRef: &t, MatchLabels: map[string]string{LabelSubnetTier: tier}}
+}
+
+// KMSAliasName is the alias of the platform key, as AWS names it.
+func (p *Plan) KMSAliasName() string { return "alias/" + p.kmsAliasExternalName() }
+
+// kmsAliasExternalName is the alias' external name as provider-aws keeps
+// it: without the alias/ prefix, which the provider adds for AWS and strips
+// from what it writes back (config/externalname.go kmsAlias). The prefixed
+// form would be rewritten by the provider on every reconcile and re-applied
+// by Crossplane, forever.
+func (p *Plan) kmsAliasExternalName() string { return "payment-" + p.Spec.EnvironmentSuffix }
+
+// DBClusterIdentifier is the Aurora cluster's identifier.
+func (p *Plan) DBClusterIdentifier() string { return p.Name(ResAurora) }
+
+// DBSecretARN is the ARN of the RDS-managed master user secret, once
+// observed.
+func (p *Plan) DBSecretARN() string {
+	return p.View.Database.SecretARN
+}
+
+// APIFunctionName is the payment API's Lambda function name.
+func (p *Plan) APIFunctionName() string { return p.Name(ResAPI) }

@@ -64,3 +64,21 @@ func (p *Plan) TrustPolicy(service, sourceArn string) *string {
 	}
 	return Policy(st)
 }
+
+// secretARNOrPattern is the master secret's ARN once observed, else the
+// pattern of RDS-managed secrets of this cluster.
+func (p *Plan) secretARNOrPattern() string {
+	if arn := p.DBSecretARN(); arn != "" {
+		return arn
+	}
+	return p.ARN("secretsmanager", "secret:rds!cluster-*")
+}
+
+// KMSKeyARNOrPattern is the platform key's ARN once observed, else any key
+// of the account in the region (narrowed as soon as the key exists).
+func (p *Plan) KMSKeyARNOrPattern() string {
+	if arn := p.View.Encryption.KeyARN; arn != "" {
+		return arn
+	}
+	return p.ARN("kms", "key/*")
+}

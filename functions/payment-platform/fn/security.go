@@ -6,17 +6,6 @@ import (
 	ec2 "github.com/upbound/provider-aws/v2/apis/cluster/ec2/v1beta1"
 )
 
-// Security groups every tier uses, by composition-resource name.
-const (
-	ResSGALB      = resource.Name("sg-alb")
-	ResSGApp      = resource.Name("sg-app")
-	ResSGDatabase = resource.Name("sg-database")
-	ResSGDMS      = resource.Name("sg-dms")
-)
-
-// PostgresPort is the port Aurora PostgreSQL and the source database listen on.
-const PostgresPort = 5432
-
 // Rule is one least-privilege security group rule: traffic of Protocol on
 // Port into (Ingress) or out of Group, from or to either another platform
 // security group (Peer) or a CIDR.

@@ -254,10 +254,3 @@ func (p *Plan) report(rsp *fnv1.RunFunctionResponse, oxr, dxr *resource.Composit
 	_ = oxr
 	return nil
 }
-
-func summarize(names []string, most int) string {
-	if len(names) <= most {
-		return strings.Join(names, ", ")
-	}
-	return fmt.Sprintf("%s and %d more", strings.Join(names[:most], ", "), len(names)-most)
-}

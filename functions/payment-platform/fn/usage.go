@@ -4,11 +4,7 @@ import (
 	"github.com/crossplane/function-sdk-go/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 )
-
-// ClusterUsageGVK is Crossplane v2's cluster-scoped deletion-ordering object.
-var ClusterUsageGVK = schema.GroupVersionKind{Group: "protection.crossplane.io", Version: "v1beta1", Kind: "ClusterUsage"}
 
 // ClusterUsage blocks deleting Of while By exists, so Crossplane deletes a
 // platform in dependency order (the cluster before its subnet group, key and

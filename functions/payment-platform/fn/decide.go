@@ -1,0 +1,206 @@
+package fn
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/acme-payments/xpaymentplatform/apis/v1alpha1"
+	"github.com/crossplane/function-sdk-go/resource"
+)
+
+// The decisions every later tier and the status read, made once per
+// request before the tiers run: where the cutover is and may go, and what
+// the migration validation said.
+
+func summarize(names []string, most int) string {
+	if len(names) <= most {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(names[:most], ", "), len(names)-most)
+}
+
+// FailbackBoundSeconds is the worst case from the AWS side failing to
+// resolvers answering with the old system: the slower of the endpoint health
+// check (interval x failure threshold) and the guard alarms (period x
+// evaluation periods) — summed, to stay an upper bound — plus the TTL the
+// last answer is cached for.
+func FailbackBoundSeconds(ttl int) int {
+	return HealthCheckIntervalSeconds*HealthCheckFailureThreshold + GuardAlarmPeriodSeconds*GuardAlarmEvaluationPeriods + ttl
+}
+
+// Weights returns the Route 53 weights (old, new) of a step; a rollback
+// sends everything to the old system whatever the step. The old record keeps
+// weight 0 at step 100 so failback still has somewhere to go.
+func Weights(step v1alpha1.CutoverStep, rollback bool) (oldW, newW int) {
+	if rollback {
+		return 100, 0
+	}
+	return 100 - int(step), int(step)
+}
+
+// Cutover is the step decision of one reconcile.
+type Cutover struct {
+	Requested, Current, Effective v1alpha1.CutoverStep
+	// Blocked says why a move forward is held back ("" when it is not).
+	Blocked string
+	// NextBlocked says why the next step could not be taken now.
+	NextBlocked string
+}
+
+// currentStep is the step in force, read from the observed new record.
+func (p *Plan) currentStep() v1alpha1.CutoverStep {
+	n := v1alpha1.CutoverStep(p.View.Routing.StepInForce)
+	if !slices.Contains(v1alpha1.CutoverSteps, n) {
+		return 0
+	}
+	return n
+}
+
+// forwardBlocker says why traffic may not move further onto AWS now.
+func (p *Plan) forwardBlocker() string {
+	var unready []string
+	for _, n := range p.dataTierNames() {
+		if o, ok := p.Observed[n]; !ok || !o.Ready {
+			unready = append(unready, string(n))
+		}
+	}
+	if len(unready) > 0 {
+		return "the data tier is not Ready (" + summarize(unready, 5) + ")"
+	}
+	if p.Spec.MigrationEnabled() {
+		if s := p.View.Migration.TaskStatus; s != "running" {
+			if s == "" {
+				s = "not created"
+			}
+			return "the DMS task is not replicating (status " + s + "): traffic moves only while changes flow to Aurora"
+		}
+	}
+	if b := p.validationBlocker(); b != "" {
+		return b
+	}
+	return ""
+}
+
+// validationBlocker: with the validator wired in, traffic moves forward only
+// after the validation for the requested step has passed on complete data.
+func (p *Plan) validationBlocker() string {
+	v := p.Validation()
+	if v == nil || v.Success {
+		return ""
+	}
+	return "the migration validation has not passed (" + v.Message + ")"
+}
+
+// dataTierNames are the resources that must be Ready before traffic moves.
+func (p *Plan) dataTierNames() []resource.Name {
+	out := []resource.Name{ResAurora}
+	for _, az := range p.AZs[:p.Spec.Database.Instances] {
+		out = append(out, AuroraInstanceName(az))
+	}
+	return out
+}
+
+// Decide the step: moving back and rolling back are always allowed; moving
+// forward is one step at a time and only while the data tier is Ready and
+// DMS replicates; otherwise the step stays where it is. The decision is
+// computed once per request.
+func (p *Plan) Decide() Cutover {
+	if p.cutover == nil {
+		c := p.decide()
+		p.cutover = &c
+	}
+	return *p.cutover
+}
+
+func (p *Plan) decide() Cutover {
+	c := Cutover{Requested: p.Spec.Cutover.Step, Current: p.currentStep()}
+	c.Effective = c.Requested
+	blocker := p.forwardBlocker()
+	idx := slices.Index(v1alpha1.CutoverSteps, c.Current)
+	if idx+1 < len(v1alpha1.CutoverSteps) {
+		c.NextBlocked = blocker
+	} else {
+		c.NextBlocked = "the cutover is complete (step 100)"
+	}
+	if c.Requested <= c.Current {
+		return c
+	}
+	next := v1alpha1.CutoverSteps[idx+1]
+	switch {
+	case p.Spec.Cutover.Rollback:
+		c.Effective, c.Blocked = c.Current, fmt.Sprintf("step %d is held at %d while spec.cutover.rollback is true", c.Requested, c.Current)
+	case c.Requested > next:
+		c.Effective, c.Blocked = c.Current, fmt.Sprintf("steps are taken in order: from %d the next step is %d, not %d", c.Current, next, c.Requested)
+	case blocker != "":
+		c.Effective, c.Blocked = c.Current, fmt.Sprintf("step %d is held at %d: %s", c.Requested, c.Current, blocker)
+	}
+	return c
+}
+
+// Failback timing: how fast Route 53 turns the AWS side unhealthy.
+const (
+	HealthCheckIntervalSeconds  = 10
+	HealthCheckFailureThreshold = 3
+	GuardAlarmPeriodSeconds     = 60
+	GuardAlarmEvaluationPeriods = 2
+)
+
+// ValidationCheckType is the check that gates moving to a step: before any
+// traffic moves the data must match (pre_migration); afterwards the
+// migrated data keeps matching (post_migration).
+func ValidationCheckType(step v1alpha1.CutoverStep) string {
+	if step <= 10 {
+		return "pre_migration"
+	}
+	return "post_migration"
+}
+
+// validationResult is what the validator returns (the fields the platform
+// reads).
+type validationResult struct {
+	Success      bool   `json:"success"`
+	CheckType    string `json:"checkType"`
+	RowsCompared int64  `json:"rowsCompared"`
+	Mismatches   int64  `json:"mismatches"`
+	ResumeToken  string `json:"resumeToken"`
+	ErrorMessage string `json:"errorMessage"`
+}
+
+// Validation reads the observed validation run: nil when the claim has no
+// validator or it has not run for the requested step yet.
+func (p *Plan) Validation() *v1alpha1.ValidationStatus {
+	if p.Spec.Lambdas == nil || p.Spec.Cutover == nil || !p.Spec.MigrationEnabled() {
+		return nil
+	}
+	step := p.Spec.Cutover.Step
+	vs := &v1alpha1.ValidationStatus{CheckType: ValidationCheckType(step), ForStep: int(step)}
+	if p.View.Lambdas.RunForStep != strconv.Itoa(int(step)) {
+		vs.Message = fmt.Sprintf("the %s validation for step %d has not run yet", vs.CheckType, step)
+		return vs
+	}
+	raw := p.View.Lambdas.Result
+	if raw == "" {
+		vs.Message = "the validation is running"
+		return vs
+	}
+	var r validationResult
+	if err := json.Unmarshal([]byte(raw), &r); err != nil {
+		vs.Message = "the validation returned no readable result"
+		return vs
+	}
+	vs.Success, vs.RowsCompared, vs.Mismatches = r.Success, r.RowsCompared, r.Mismatches
+	switch {
+	case r.ErrorMessage != "":
+		vs.Success, vs.Message = false, "the validator failed: "+r.ErrorMessage
+	case r.ResumeToken != "":
+		vs.Success, vs.Message = false, fmt.Sprintf("the validation stopped before its deadline after %d rows; invoke it again with the resumeToken (see the runbook)", r.RowsCompared)
+	case r.Success:
+		vs.Message = fmt.Sprintf("%s passed: %d rows compared, no mismatch", r.CheckType, r.RowsCompared)
+	default:
+		vs.Message = fmt.Sprintf("%s failed: %d mismatches in %d rows compared", r.CheckType, r.Mismatches, r.RowsCompared)
+	}
+	return vs
+}

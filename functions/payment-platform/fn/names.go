@@ -1,0 +1,240 @@
+package fn
+
+import (
+	"strings"
+
+	"github.com/crossplane/function-sdk-go/resource"
+
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
+
+// The platform's vocabulary, which every step and tier uses: the
+// composition-resource names of every tier (part of the API: a rename is a
+// breaking change, TestStableNames pins them), labels, annotations and
+// kinds. Constants and pure functions of them only.
+
+// ClusterUsageGVK is Crossplane v2's cluster-scoped deletion-ordering object.
+var ClusterUsageGVK = schema.GroupVersionKind{Group: "protection.crossplane.io", Version: "v1beta1", Kind: "ClusterUsage"}
+
+// Security groups every tier uses, by composition-resource name.
+const (
+	ResSGALB      = resource.Name("sg-alb")
+	ResSGApp      = resource.Name("sg-app")
+	ResSGDatabase = resource.Name("sg-database")
+	ResSGDMS      = resource.Name("sg-dms")
+)
+
+// PostgresPort is the port Aurora PostgreSQL and the source database listen on.
+const PostgresPort = 5432
+
+// Composition-resource names of the routing (cutover) tier.
+const (
+	ResZone               = resource.Name("zone")
+	ResRecordOld          = resource.Name("record-old")
+	ResRecordNew          = resource.Name("record-new")
+	ResHealthOld          = resource.Name("health-old")
+	ResHealthNewEndpoint  = resource.Name("health-new-endpoint")
+	ResHealthNew          = resource.Name("health-new")
+	ResGuardAlarm5xx      = resource.Name("cutover-guard-5xx")
+	ResGuardAlarmLatency  = resource.Name("cutover-guard-latency")
+	ResGuardAlarmRollback = resource.Name("cutover-guard-rollback")
+
+	// AnnotationCutoverStep records on the new record the step in force, so
+	// the next reconcile knows where the cutover is even during a rollback.
+	AnnotationCutoverStep = "platform.payments.io/cutover-step"
+	// LabelCutoverGuard marks the health checks the new side's calculated
+	// health check combines.
+	LabelCutoverGuard = "platform.payments.io/cutover-guard"
+	// MetricNamespace is where the platform's own metrics live.
+	MetricNamespace = "PaymentMigration"
+	// MetricRollbackRequested is what the rollback Lambda publishes.
+	MetricRollbackRequested = "RollbackRequested"
+	// DimensionSuffix identifies the platform in PaymentMigration metrics.
+	DimensionSuffix = "EnvironmentSuffix"
+)
+
+// Labels every composed resource carries. LabelResource is what selectors
+// match on (together with matchControllerRef), so a tier finds another tier's
+// resource by its composition-resource name and nothing else.
+const (
+	LabelResource = "platform.payments.io/resource"
+	LabelSuffix   = "platform.payments.io/environment-suffix"
+	// AnnotationExternalName is Crossplane's external-name annotation.
+	AnnotationExternalName = "crossplane.io/external-name"
+)
+
+// Subnet tiers, in slot order.
+const (
+	TierPublic = "public"
+	TierApp    = "app"
+	TierData   = "data"
+)
+
+// SubnetTiers lists the tiers in the order their slots are carved.
+var SubnetTiers = []string{TierPublic, TierApp, TierData}
+
+// AZ is one availability zone the platform spans.
+type AZ struct {
+	// Name is the AWS zone name, e.g. us-east-2a.
+	Name string
+	// Key is the stable short key used in composition-resource names: a, b,
+	// c by position, whatever the zone is called.
+	Key string
+}
+
+// Composition-resource names of the network tier that other tiers and the
+// status read.
+const (
+	ResVPC = resource.Name("vpc")
+	ResIGW = resource.Name("igw")
+)
+
+// LabelSubnetTier marks subnets by tier so subnet groups select them all.
+const LabelSubnetTier = "platform.payments.io/subnet-tier"
+
+// SubnetName is the composition-resource name of a tier's subnet in an AZ.
+func SubnetName(tier string, az AZ) resource.Name {
+	return resource.Name("subnet-" + tier + "-" + az.Key)
+}
+
+// NATName is the composition-resource name of the NAT gateway in an AZ.
+func NATName(az AZ) resource.Name { return resource.Name("nat-" + az.Key) }
+
+// NATEIPName is the composition-resource name of a NAT gateway's EIP.
+func NATEIPName(az AZ) resource.Name { return resource.Name("nat-eip-" + az.Key) }
+
+// Composition-resource names of the flow-log part of the network tier.
+const (
+	ResFlowLogGroup  = resource.Name("flowlogs-log-group")
+	ResFlowLogRole   = resource.Name("flowlogs-role")
+	ResFlowLogPolicy = resource.Name("flowlogs-policy")
+	ResFlowLog       = resource.Name("flowlog")
+)
+
+// Composition-resource names of the monitoring tier. ResAlarmsTopic gives
+// the topic its AWS name payment-alarms-<suffix>; the dashboard is named
+// payment-migration-<suffix> through its external name.
+const (
+	ResAlarmsTopic = resource.Name("alarms")
+	ResDashboard   = resource.Name("dashboard")
+)
+
+// Composition-resource names of the migration tier. ResDMSInstance and
+// ResMigrationTask give the AWS names payment-dms-<suffix> and
+// payment-migration-<suffix>.
+const (
+	ResDMSSubnetGroup      = resource.Name("dms-subnet-group")
+	ResDMSInstance         = resource.Name("dms")
+	ResDMSSourceEndpoint   = resource.Name("dms-source-endpoint")
+	ResDMSTargetEndpoint   = resource.Name("dms-target-endpoint")
+	ResMigrationTask       = resource.Name("migration")
+	ResDMSSecretsRole      = resource.Name("dms-secrets-role")
+	ResDMSSecretsPolicy    = resource.Name("dms-secrets-policy")
+	ResDMSVPCRole          = resource.Name("dms-vpc-role")
+	ResDMSVPCRolePolicy    = resource.Name("dms-vpc-role-policy")
+	ResDMSLogsRole         = resource.Name("dms-cloudwatch-logs-role")
+	ResDMSLogsRolePolicy   = resource.Name("dms-cloudwatch-logs-role-policy")
+	ResSGRuleDMSOutSource  = resource.Name("sgr-dms-out-source")
+	migrationUsagePrefix   = "usage-dms-"
+	dmsVPCManagementPolicy = "service-role/AmazonDMSVPCManagementRole"
+	dmsLogsPolicy          = "service-role/AmazonDMSCloudWatchLogsRole"
+)
+
+// IsMigrationResource reports whether a composition-resource name belongs
+// to the migration tier: turning migration off removes exactly these.
+func IsMigrationResource(n resource.Name) bool {
+	s := string(n)
+	return n == ResMigrationTask || n == ResDMSInstance || n == ResSGRuleDMSOutSource ||
+		strings.HasPrefix(s, "dms-") || strings.HasPrefix(s, migrationUsagePrefix)
+}
+
+// AnnotationRemove lists composition-resource names (comma separated) the
+// user allows the platform to delete after a spec edit stopped wanting them.
+const AnnotationRemove = "platform.payments.io/allow-removal"
+
+// Composition-resource names of the encryption tier.
+const (
+	ResKMSKey   = resource.Name("kms-key")
+	ResKMSAlias = resource.Name("kms-alias")
+)
+
+// Composition-resource names of the edge tier. ResALB and ResWAF give the
+// AWS names payment-alb-<suffix> and payment-waf-<suffix>.
+const (
+	ResALB               = resource.Name("alb")
+	ResAPITargetGroup    = resource.Name("api-tg")
+	ResAPIPermissionALB  = resource.Name("api-permission-alb")
+	ResAPITGAttachment   = resource.Name("api-tg-attachment")
+	ResListenerHTTPS     = resource.Name("listener-https")
+	ResListenerHTTP      = resource.Name("listener-http")
+	ResCertificate       = resource.Name("certificate")
+	ResCertValidationRec = resource.Name("certificate-validation-record")
+	ResCertValidation    = resource.Name("certificate-validation")
+	ResWAF               = resource.Name("waf")
+	ResWAFAssociation    = resource.Name("waf-association")
+)
+
+// Composition-resource names of the database tier.
+const (
+	ResDBSubnetGroup    = resource.Name("db-subnet-group")
+	ResDBClusterParams  = resource.Name("db-cluster-params")
+	ResAurora           = resource.Name("aurora")
+	ResDBLogGroup       = resource.Name("db-log-group")
+	ResDBSecretRotation = resource.Name("db-secret-rotation")
+)
+
+// Database facts other tiers and the status read.
+const (
+	AuroraEngine        = "aurora-postgresql"
+	SecretRotationDays  = 30
+	PerformanceInsights = 7 // days, the free tier
+)
+
+// AuroraInstanceName is the composition-resource name of the cluster
+// instance in an AZ.
+func AuroraInstanceName(az AZ) resource.Name { return resource.Name("aurora-instance-" + az.Key) }
+
+// Composition-resource names of the compute tier. ResAPI gives the function
+// its AWS name payment-api-<suffix>.
+const (
+	ResAPI              = resource.Name("api")
+	ResAPIAlias         = resource.Name("api-alias")
+	ResAPILogGroup      = resource.Name("api-log-group")
+	ResAPIRole          = resource.Name("api-role")
+	ResAPIPolicy        = resource.Name("api-policy")
+	ResAPIScalingTarget = resource.Name("api-scaling-target")
+	ResAPIScalingPolicy = resource.Name("api-scaling-policy")
+	// AliasLive is the alias the ALB invokes and provisioned concurrency
+	// warms.
+	AliasLive = "live"
+)
+
+// Composition-resource names of the migration Lambdas. ResValidation and
+// ResRollback give the AWS names payment-validation-<suffix> and
+// payment-rollback-<suffix>.
+const (
+	ResValidation          = resource.Name("validation")
+	ResValidationLogGroup  = resource.Name("validation-log-group")
+	ResValidationRole      = resource.Name("validation-role")
+	ResValidationPolicy    = resource.Name("validation-policy")
+	ResValidationRun       = resource.Name("validation-run")
+	ResRollback            = resource.Name("rollback")
+	ResRollbackLogGroup    = resource.Name("rollback-log-group")
+	ResRollbackRole        = resource.Name("rollback-role")
+	ResRollbackPolicy      = resource.Name("rollback-policy")
+	ResSGRuleAppOutSource  = resource.Name("sgr-app-out-source")
+	validationTimeout      = 300
+	validationMemoryMB     = 256
+	rollbackTimeout        = 60
+	rollbackMemoryMB       = 128
+	lambdaArtifactPrefix   = "payment-platform"
+	annotationValidateStep = "platform.payments.io/validates-step"
+)
+
+// IsLambdaResource reports whether a composition-resource name belongs to
+// the migration Lambdas: removing spec.lambdas removes exactly these.
+func IsLambdaResource(n resource.Name) bool {
+	s := string(n)
+	return n == ResSGRuleAppOutSource || n == ResValidation || n == ResRollback ||
+		strings.HasPrefix(s, "validation-") || strings.HasPrefix(s, "rollback-")
+}
