@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/acme-payments/xpaymentplatform/apis/v1alpha1"
 	xpv1 "github.com/crossplane/crossplane-runtime/v2/apis/common/v1"
 	"github.com/crossplane/function-sdk-go/resource"
 
@@ -128,4 +129,22 @@ func mustJSON(v any) string {
 		return "" // plain structs of strings, ints and bools always marshal
 	}
 	return string(b)
+}
+
+// Part is what one tier produces: its resources, its own part of the XR's
+// status, and the conditions and warnings it reports. The report only
+// merges the parts.
+type Part struct {
+	Resources  []Desired
+	Status     v1alpha1.XPaymentPlatformStatus
+	Conditions []Condition
+	Warnings   []string
+}
+
+// Condition is a condition a tier sets on the XR and its claim.
+type Condition struct {
+	Type    string
+	Status  bool
+	Reason  string
+	Message string
 }

@@ -1,20 +1,21 @@
 package fn
 
 import (
+	"github.com/acme-payments/xpaymentplatform/apis/v1alpha1"
 	appautoscaling "github.com/upbound/provider-aws/v2/apis/cluster/appautoscaling/v1beta1"
 	appautoscalingv2 "github.com/upbound/provider-aws/v2/apis/cluster/appautoscaling/v1beta2"
 	iam "github.com/upbound/provider-aws/v2/apis/cluster/iam/v1beta1"
 	lambdav2 "github.com/upbound/provider-aws/v2/apis/cluster/lambda/v1beta2"
 )
 
-// compute composes the payment API: the app team's image on Lambda in the
+// computeResources composes the payment API: the app team's image on Lambda in the
 // app subnets with the app security group, X-Ray tracing, reserved
 // concurrency and a log group with the claim's retention; the live alias on
 // the latest published version; Application Auto Scaling of its provisioned
 // concurrency on utilization; and an execution role allowed exactly its log
 // group, its VPC network interfaces, the database secret and the platform
 // key.
-func compute(p *Plan) []Desired {
+func computeResources(p *Plan) []Desired {
 	api := p.Spec.API
 	if api == nil {
 		return nil
@@ -109,4 +110,14 @@ func compute(p *Plan) []Desired {
 			}}},
 		},
 	)
+}
+
+// compute is the payment API; the status names the function.
+func compute(p *Plan) Part {
+	part := Part{Resources: computeResources(p)}
+	if p.Spec.API != nil {
+		name := p.APIFunctionName()
+		part.Status = v1alpha1.XPaymentPlatformStatus{APIFunctionName: name, LambdaFunctionName: name, APIFunctionARN: p.View.Compute.FunctionARN}
+	}
+	return part
 }

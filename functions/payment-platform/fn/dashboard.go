@@ -123,7 +123,7 @@ func (p *Plan) Dashboard() dashboardBody {
 			Dimensions: [][2]string{{"WebACL", p.Name(ResWAF)}, {"Region", r}, {"Rule", "ALL"}}, Stat: "Sum"}})
 	}
 	if c := p.Spec.Cutover; c != nil {
-		d := p.Decide()
+		d := p.Cutover
 		oldW, newW := Weights(d.Effective, c.Rollback)
 		n := len(widgets)
 		widgets = append(widgets, widget{Type: "text", X: (n % 2) * 12, Y: (n / 2) * 6, Width: 12, Height: 6, Properties: widgetProperties{

@@ -1,6 +1,7 @@
 package fn
 
 import (
+	"github.com/acme-payments/xpaymentplatform/apis/v1alpha1"
 	ec2 "github.com/upbound/provider-aws/v2/apis/cluster/ec2/v1beta1"
 	kms "github.com/upbound/provider-aws/v2/apis/cluster/kms/v1beta1"
 	rds "github.com/upbound/provider-aws/v2/apis/cluster/rds/v1beta1"
@@ -8,14 +9,14 @@ import (
 	secretsmanagerv2 "github.com/upbound/provider-aws/v2/apis/cluster/secretsmanager/v1beta2"
 )
 
-// database composes Aurora PostgreSQL Serverless v2: a subnet group on the
+// databaseResources composes Aurora PostgreSQL Serverless v2: a subnet group on the
 // data subnets, a parameter group enforcing TLS, the cluster (encrypted
 // with the platform key, master password generated and kept by RDS in
 // Secrets Manager under the same key, Data API and IAM auth on, logs to
 // CloudWatch), one db.serverless instance per AZ, the postgresql log group
 // with the claim's retention, the 30-day rotation of the master secret once
 // RDS has created it, and the Usages that order deletion.
-func database(p *Plan) []Desired {
+func databaseResources(p *Plan) []Desired {
 	d := p.Spec.Database
 	prod := p.Spec.IsProd()
 	dev := p.Spec.Environment == "dev"
@@ -112,4 +113,13 @@ func database(p *Plan) []Desired {
 		p.Usage("usage-aurora-sg-database", ResSGDatabase, &ec2.SecurityGroup{}, ResAurora, cluster),
 	)
 	return out
+}
+
+// database is Aurora; the status shows its endpoints and ARNs (the secret's
+// ARN only, never a value).
+func database(p *Plan) Part {
+	d := p.View.Database
+	return Part{Resources: databaseResources(p), Status: v1alpha1.XPaymentPlatformStatus{
+		DBClusterEndpoint: d.Endpoint, DBReaderEndpoint: d.ReaderEndpoint, DBClusterARN: d.ClusterARN, DBSecretARN: d.SecretARN,
+	}}
 }

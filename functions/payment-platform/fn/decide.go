@@ -87,7 +87,7 @@ func (p *Plan) forwardBlocker() string {
 // validationBlocker: with the validator wired in, traffic moves forward only
 // after the validation for the requested step has passed on complete data.
 func (p *Plan) validationBlocker() string {
-	v := p.Validation()
+	v := p.Validation
 	if v == nil || v.Success {
 		return ""
 	}
@@ -103,18 +103,10 @@ func (p *Plan) dataTierNames() []resource.Name {
 	return out
 }
 
-// Decide the step: moving back and rolling back are always allowed; moving
+// decide the step: moving back and rolling back are always allowed; moving
 // forward is one step at a time and only while the data tier is Ready and
-// DMS replicates; otherwise the step stays where it is. The decision is
-// computed once per request.
-func (p *Plan) Decide() Cutover {
-	if p.cutover == nil {
-		c := p.decide()
-		p.cutover = &c
-	}
-	return *p.cutover
-}
-
+// DMS replicates; otherwise the step stays where it is. NewPlan decides once
+// per request; the tiers and the status read Plan.Cutover.
 func (p *Plan) decide() Cutover {
 	c := Cutover{Requested: p.Spec.Cutover.Step, Current: p.currentStep()}
 	c.Effective = c.Requested
@@ -169,9 +161,9 @@ type validationResult struct {
 	ErrorMessage string `json:"errorMessage"`
 }
 
-// Validation reads the observed validation run: nil when the claim has no
+// validation reads the observed validation run: nil when the claim has no
 // validator or it has not run for the requested step yet.
-func (p *Plan) Validation() *v1alpha1.ValidationStatus {
+func (p *Plan) validation() *v1alpha1.ValidationStatus {
 	if p.Spec.Lambdas == nil || p.Spec.Cutover == nil || !p.Spec.MigrationEnabled() {
 		return nil
 	}

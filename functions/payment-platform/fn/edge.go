@@ -1,6 +1,7 @@
 package fn
 
 import (
+	"github.com/acme-payments/xpaymentplatform/apis/v1alpha1"
 	acm "github.com/upbound/provider-aws/v2/apis/cluster/acm/v1beta1"
 	acmv2 "github.com/upbound/provider-aws/v2/apis/cluster/acm/v1beta2"
 	elbv2 "github.com/upbound/provider-aws/v2/apis/cluster/elbv2/v1beta1"
@@ -19,14 +20,14 @@ import (
 // every apply merge into the same item.
 const ListMapKeyDefault = "default"
 
-// edge composes the public HTTPS entry: an internet-facing ALB on the public
+// edgeResources composes the public HTTPS entry: an internet-facing ALB on the public
 // subnets (ALB security group, invalid headers dropped, deletion protection
 // in prod), a Lambda target group health-checking the API, the permission
 // for the ALB to invoke the live alias and the attachment, an HTTPS
 // listener with the certificate and a TLS 1.2+ policy, an HTTP listener that
 // only redirects to HTTPS, the ACM certificate when the claim asks for one
 // (validated by DNS in the cutover zone), and the WAF web ACL on the ALB.
-func edge(p *Plan) []Desired {
+func edgeResources(p *Plan) []Desired {
 	in := p.Spec.Ingress
 	if in == nil || p.Spec.API == nil {
 		return nil
@@ -265,4 +266,11 @@ func WAFRulesJSON(p *Plan) string {
 		rules = append(rules, managed("AWSManagedRulesSQLiRuleSet", 2))
 	}
 	return mustJSON(rules)
+}
+
+// edge is the load balancer, its listeners and the WAF; the status shows
+// where the API answers.
+func edge(p *Plan) Part {
+	e := p.View.Edge
+	return Part{Resources: edgeResources(p), Status: v1alpha1.XPaymentPlatformStatus{ALBDNSName: e.ALBDNSName, ALBZoneID: e.ALBZoneID, WAFWebACLARN: e.WAFARN}}
 }

@@ -158,7 +158,7 @@ func TestCutoverGating(t *testing.T) {
 		"RollbackAnyStep":     {world: w50, spec: edgeSpec(50, true), wantStep: 50},
 		"ForwardDuringRollbk": {world: w50, spec: edgeSpec(100, true), wantStep: 50, held: "rollback"},
 		"DataTierNotReady": {world: w10, spec: edgeSpec(50, false), wantStep: 10, held: "data tier is not Ready (aurora-instance-b)",
-			mutate: func(o map[string]*fnv1.Resource) { setCondition(o["aurora-instance-b"], "Ready", "False") }},
+			mutate: func(o map[string]*fnv1.Resource) { setObservedCondition(o["aurora-instance-b"], "Ready", "False") }},
 		"DMSNotReplicating": {world: w10, spec: edgeSpec(50, false), wantStep: 10, held: "DMS task is not replicating (status stopped)",
 			mutate: func(o map[string]*fnv1.Resource) {
 				o["migration"].GetResource().GetFields()["status"].GetStructValue().GetFields()["atProvider"].GetStructValue().
@@ -196,7 +196,7 @@ func TestCutoverGating(t *testing.T) {
 	}
 }
 
-func setCondition(r *fnv1.Resource, typ, status string) {
+func setObservedCondition(r *fnv1.Resource, typ, status string) {
 	for _, c := range r.GetResource().GetFields()["status"].GetStructValue().GetFields()["conditions"].GetListValue().GetValues() {
 		if c.GetStructValue().GetFields()["type"].GetStringValue() == typ {
 			c.GetStructValue().Fields["status"] = structpb.NewStringValue(status)

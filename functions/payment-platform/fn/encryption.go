@@ -1,10 +1,11 @@
 package fn
 
 import (
+	"github.com/acme-payments/xpaymentplatform/apis/v1alpha1"
 	kms "github.com/upbound/provider-aws/v2/apis/cluster/kms/v1beta1"
 )
 
-// encryption composes the platform customer-managed KMS key (rotation on)
+// encryptionResources composes the platform customer-managed KMS key (rotation on)
 // that encrypts logs, secrets, topics, the database and DMS, and its alias.
 //
 // The key policy needs the account ID, which the platform learns from the
@@ -12,7 +13,7 @@ import (
 // default policy (the account root may administer it); once its ARN is
 // observed the full policy, which also lets the regional CloudWatch Logs
 // service use the key for this platform's log groups, is applied.
-func encryption(p *Plan) []Desired {
+func encryptionResources(p *Plan) []Desired {
 	key := &kms.Key{Spec: kms.KeySpec{ForProvider: kms.KeyParameters{
 		Description:          ptr("payment-migration platform key for " + p.Spec.EnvironmentSuffix),
 		EnableKeyRotation:    ptr(true),
@@ -66,4 +67,9 @@ func (p *Plan) keyPolicy(acct string) *string {
 		logs,
 		alarms,
 	)
+}
+
+// encryption is the platform key and its alias; the status shows the key.
+func encryption(p *Plan) Part {
+	return Part{Resources: encryptionResources(p), Status: v1alpha1.XPaymentPlatformStatus{KMSKeyARN: p.View.Encryption.KeyARN}}
 }

@@ -29,8 +29,9 @@ type Function struct {
 }
 
 // tiers build the desired resources, in the order of the house plan. Each is
-// a plain function of the plan; none calls another.
-var tiers = []func(*Plan) []Desired{
+// a plain function of the plan to its part: resources, status, conditions;
+// none calls another (TestHouseOneWay).
+var tiers = []func(*Plan) Part{
 	encryption,
 	network,
 	flowLogs,
@@ -92,8 +93,11 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 
 	// 4. build
 	var want []Desired
+	parts := make([]Part, 0, len(tiers))
 	for _, tier := range tiers {
-		want = append(want, tier(p)...)
+		part := tier(p)
+		parts = append(parts, part)
+		want = append(want, part.Resources...)
 	}
 
 	// 5. assemble
@@ -123,7 +127,7 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		response.Fatal(rsp, errors.Wrap(err, "cannot read the desired composite resource"))
 		return rsp, nil
 	}
-	if err := p.report(rsp, oxr, dxr, dcds, kept); err != nil {
+	if err := p.report(rsp, dxr, dcds, kept, parts); err != nil {
 		response.Fatal(rsp, errors.Wrap(err, "cannot report status"))
 		return rsp, nil
 	}

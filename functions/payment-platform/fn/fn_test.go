@@ -477,7 +477,7 @@ func TestKeepsObservedResources(t *testing.T) {
 	obs["kms-key"] = observedReady(t, perAZ)["kms-key"]
 	// Simulate a spec that no longer produces the key at all.
 	saved := tiers
-	tiers = []func(*Plan) []Desired{network, flowLogs}
+	tiers = []func(*Plan) Part{network, flowLogs}
 	defer func() { tiers = saved }()
 	allowed := run(t, req)
 	got := names(allowed)

@@ -84,6 +84,10 @@ func TestHouseOneWay(t *testing.T) {
 				bad = append(bad, fmt.Sprintf("%s uses %s (%s), a later step", from, to, edges[from][to]))
 			case isTier[from] && isTier[to] && lt != lf:
 				bad = append(bad, fmt.Sprintf("tier %s uses tier %s (%s)", from, to, edges[from][to]))
+			case !isTier[from] && isTier[to] && from != "fn.go":
+				// The report and the cost estimate read the tiers'
+				// parts and resources, never the tiers themselves.
+				bad = append(bad, fmt.Sprintf("%s uses tier %s (%s): only fn.go runs the tiers", from, to, edges[from][to]))
 			}
 		}
 	}

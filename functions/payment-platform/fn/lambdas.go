@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/acme-payments/xpaymentplatform/apis/v1alpha1"
 	"github.com/crossplane/function-sdk-go/resource"
 
 	iam "github.com/upbound/provider-aws/v2/apis/cluster/iam/v1beta1"
@@ -16,12 +17,12 @@ func ArtifactKey(version, name string) string {
 	return lambdaArtifactPrefix + "/" + version + "/" + name + ".zip"
 }
 
-// lambdas composes the validation and rollback Lambdas from the published
+// lambdaResources composes the validation and rollback Lambdas from the published
 // zips (arm64, provided.al2023), each with its log group and a role allowed
 // exactly what it does, and — once the cluster is known — an Invocation of
 // the validator for the step the claim asks for, re-run whenever the
 // requested step changes.
-func lambdas(p *Plan) []Desired {
+func lambdaResources(p *Plan) []Desired {
 	l := p.Spec.Lambdas
 	if l == nil || !p.Spec.MigrationEnabled() {
 		return nil
@@ -129,4 +130,10 @@ func (p *Plan) zipLambda(artifact, hash string, role resource.Name, timeout, mem
 		MemorySize:     ptr(float64(memory)),
 		Description:    ptr(desc),
 	})
+}
+
+// lambdas is the migration validator and rollback trigger; the status shows
+// the validation of the requested step.
+func lambdas(p *Plan) Part {
+	return Part{Resources: lambdaResources(p), Status: v1alpha1.XPaymentPlatformStatus{Validation: p.Validation}}
 }

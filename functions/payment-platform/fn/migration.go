@@ -1,9 +1,11 @@
 package fn
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
+	"github.com/acme-payments/xpaymentplatform/apis/v1alpha1"
 	"github.com/crossplane/function-sdk-go/resource"
 
 	xpv1 "github.com/crossplane/crossplane-runtime/v2/apis/common/v1"
@@ -14,7 +16,7 @@ import (
 	kms "github.com/upbound/provider-aws/v2/apis/cluster/kms/v1beta1"
 )
 
-// migration composes DMS full load + CDC from the on-prem PostgreSQL into
+// migrationResources composes DMS full load + CDC from the on-prem PostgreSQL into
 // Aurora: a subnet group on the app subnets (they route to the source), a
 // private, encrypted replication instance, a TLS source endpoint whose
 // password the provider reads from the claim's secret, a TLS target
@@ -22,7 +24,7 @@ import (
 // role limited to it, and the full-load-and-cdc task. The account-wide roles
 // DMS requires by name come too unless the claim says another platform has
 // them.
-func migration(p *Plan) []Desired {
+func migrationResources(p *Plan) []Desired {
 	if !p.Spec.MigrationEnabled() {
 		return nil
 	}
@@ -246,4 +248,53 @@ func TaskSettingsJSON(p *Plan) string {
 		}},
 		ValidationSettings: validationSettings{EnableValidation: *p.Spec.Migration.Validation, ValidationMode: "ROW_LEVEL", ThreadCount: 5, FailureMaxCount: 10000},
 	})
+}
+
+// migration is DMS; the status shows the task and its phase, and the
+// MigrationHealthy condition follows it.
+func migration(p *Plan) Part {
+	part := Part{Resources: migrationResources(p)}
+	ms := p.migrationStatus()
+	if ms == nil {
+		return part
+	}
+	part.Status = v1alpha1.XPaymentPlatformStatus{Migration: ms, DMSReplicationTaskARN: p.View.Migration.TaskARN}
+	switch ms.Phase {
+	case "Replicating":
+		part.Conditions = append(part.Conditions, Condition{Type: ConditionMigrationHealthy, Status: true, Reason: "Replicating",
+			Message: "DMS task " + p.Name(ResMigrationTask) + " is running full load and CDC; CDC latency is on the dashboard and alarms above " +
+				fmt.Sprint(p.Spec.Monitoring.Thresholds.DMSCDCLatencySeconds) + " s"})
+	case "Disabled":
+		part.Conditions = append(part.Conditions, Condition{Type: ConditionMigrationHealthy, Status: true, Reason: "Disabled", Message: ms.Message})
+	default:
+		part.Conditions = append(part.Conditions, Condition{Type: ConditionMigrationHealthy, Reason: ms.Phase,
+			Message: fmt.Sprintf("DMS task status %q: %s", ms.TaskStatus, ms.Message)})
+	}
+	return part
+}
+
+// migrationStatus reads the DMS task's state.
+func (p *Plan) migrationStatus() *v1alpha1.MigrationStatus {
+	if p.Spec.Migration == nil {
+		return nil
+	}
+	ms := &v1alpha1.MigrationStatus{Enabled: p.Spec.MigrationEnabled()}
+	if !ms.Enabled {
+		ms.Phase, ms.Message = "Disabled", "spec.migration.enabled is false: DMS resources are removed"
+		return ms
+	}
+	ms.TaskStatus = p.View.Migration.TaskStatus
+	switch {
+	case p.View.Database.Endpoint == "" || p.View.Database.SecretARN == "":
+		ms.Phase, ms.Message = "Provisioning", "waiting for the Aurora writer endpoint and master secret before creating the DMS target endpoint"
+	case ms.TaskStatus == "running":
+		ms.Phase, ms.Message = "Replicating", "full load and change data capture are running"
+	case ms.TaskStatus == "stopped" || ms.TaskStatus == "ready" && !*p.Spec.Migration.StartReplication:
+		ms.Phase, ms.Message = "Stopped", "the replication task is not running (spec.migration.startReplication or a stop)"
+	case ms.TaskStatus == "failed":
+		ms.Phase, ms.Message = "Failed", "the replication task failed: see its CloudWatch logs"
+	default:
+		ms.Phase, ms.Message = "Provisioning", "the replication task is being created or started"
+	}
+	return ms
 }

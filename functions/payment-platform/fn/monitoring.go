@@ -3,6 +3,7 @@ package fn
 import (
 	"fmt"
 
+	"github.com/acme-payments/xpaymentplatform/apis/v1alpha1"
 	"github.com/crossplane/function-sdk-go/resource"
 
 	cloudwatch "github.com/upbound/provider-aws/v2/apis/cluster/cloudwatch/v1beta1"
@@ -60,9 +61,9 @@ func (p *Plan) Alarms() []Alarm {
 	return out
 }
 
-// monitoring composes the alarm topic (encrypted with the platform key) and
+// monitoringResources composes the alarm topic (encrypted with the platform key) and
 // its email/HTTPS subscriptions, the alarms, and the dashboard.
-func monitoring(p *Plan) []Desired {
+func monitoringResources(p *Plan) []Desired {
 	m := p.Spec.Monitoring
 	out := []Desired{{
 		Name: ResAlarmsTopic,
@@ -97,4 +98,10 @@ func monitoring(p *Plan) []Desired {
 			DashboardBody: ptr(mustJSON(p.Dashboard())),
 		}}},
 	})
+}
+
+// monitoring is the alarm topic, the alarms and the dashboard; the status
+// links them.
+func monitoring(p *Plan) Part {
+	return Part{Resources: monitoringResources(p), Status: v1alpha1.XPaymentPlatformStatus{DashboardURL: p.DashboardURL(), SNSTopicARN: p.View.Monitoring.TopicARN}}
 }

@@ -238,3 +238,19 @@ func IsLambdaResource(n resource.Name) bool {
 	return n == ResSGRuleAppOutSource || n == ResValidation || n == ResRollback ||
 		strings.HasPrefix(s, "validation-") || strings.HasPrefix(s, "rollback-")
 }
+
+// Condition types the platform sets on the XR and the claim (Crossplane owns
+// Ready and Synced).
+const (
+	// ConditionResources is True when every composed resource is Ready and
+	// Synced; its message names those that are not.
+	ConditionResources = "ResourcesReady"
+	// ConditionProtected is True when observed resources the spec no longer
+	// wants are being kept instead of deleted.
+	ConditionProtected = "ResourcesProtected"
+	// ConditionCutoverReady says whether the next cutover step can be
+	// taken, and why not.
+	ConditionCutoverReady = "CutoverReady"
+	// ConditionMigrationHealthy reflects the DMS task.
+	ConditionMigrationHealthy = "MigrationHealthy"
+)

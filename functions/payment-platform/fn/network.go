@@ -18,10 +18,10 @@ func (p *Plan) NATZones() []AZ {
 	return p.AZs
 }
 
-// network composes the VPC: DNS on, (public, app, data) subnets per AZ,
+// networkResources composes the VPC: DNS on, (public, app, data) subnets per AZ,
 // an internet gateway for the public tier, NAT gateways for the app tier and
 // an isolated data tier with no route out.
-func network(p *Plan) []Desired {
+func networkResources(p *Plan) []Desired {
 	out := []Desired{{
 		Name: ResVPC,
 		Object: &ec2.VPC{Spec: ec2.VPCSpec{ForProvider: ec2.VPCParameters_2{
@@ -128,7 +128,12 @@ func (p *Plan) FlowLogGroupName() string {
 // flowLogs records ALL VPC traffic to a KMS-encrypted log group kept for the
 // claim's retention, through a role only the VPC flow-logs service of this
 // region can assume and that may only write to that log group.
-func flowLogs(p *Plan) []Desired {
+func flowLogs(p *Plan) Part {
+	return Part{Resources: flowLogResources(p)}
+}
+
+// flowLogResources are the flow logs' log group, role, policy and the flow log.
+func flowLogResources(p *Plan) []Desired {
 	group := p.ARN("logs", "log-group:"+p.FlowLogGroupName())
 	return []Desired{
 		LogGroup(p, ResFlowLogGroup, p.FlowLogGroupName(), p.Spec.Network.FlowLogRetentionDays),
@@ -161,4 +166,38 @@ func flowLogs(p *Plan) []Desired {
 			}}},
 		},
 	}
+}
+
+// network is the VPC and its subnets, gateways and routes; the status shows
+// the zones, the VPC, the subnets (once all of a tier are known) and the
+// NAT gateways' public IPs (for the on-prem allow-list).
+func network(p *Plan) Part {
+	st := v1alpha1.XPaymentPlatformStatus{VPCID: p.View.Network.VPCID}
+	for _, az := range p.AZs {
+		st.AvailabilityZones = append(st.AvailabilityZones, az.Name)
+	}
+	sub := v1alpha1.SubnetStatus{Public: p.subnetIDs(TierPublic), App: p.subnetIDs(TierApp), Data: p.subnetIDs(TierData)}
+	if sub.Public != nil || sub.App != nil || sub.Data != nil {
+		st.Subnets = &sub
+	}
+	for _, az := range p.NATZones() {
+		if ip := p.View.Network.NATIPs[NATEIPName(az)]; ip != "" {
+			st.NATGatewayIPs = append(st.NATGatewayIPs, ip)
+		}
+	}
+	return Part{Resources: networkResources(p), Status: st}
+}
+
+// subnetIDs are the observed IDs of a tier's subnets in AZ order, or nil
+// until all of them are known.
+func (p *Plan) subnetIDs(tier string) []string {
+	out := make([]string, 0, len(p.AZs))
+	for _, az := range p.AZs {
+		id := p.View.Network.SubnetIDs[SubnetName(tier, az)]
+		if id == "" {
+			return nil
+		}
+		out = append(out, id)
+	}
+	return out
 }

@@ -29,7 +29,11 @@ type Plan struct {
 	Subnets map[string][]netip.Prefix // tier -> CIDR per AZ
 	Tags    map[string]string         // tags every AWS resource gets
 
-	cutover *Cutover // the step decision, computed once (see Decide)
+	// Validation is what the migration validator said for the requested
+	// step (nil without a validator); Cutover is the step decision. Both are
+	// made once, in NewPlan, before any tier runs.
+	Validation *v1alpha1.ValidationStatus
+	Cutover    Cutover
 }
 
 // NewPlan computes the plan of a validated, defaulted spec.
@@ -46,6 +50,10 @@ func NewPlan(spec *v1alpha1.XPaymentPlatformSpec, obs Observed) *Plan {
 	}
 	for k, v := range spec.Tags {
 		p.Tags[k] = v
+	}
+	p.Validation = p.validation()
+	if spec.Cutover != nil {
+		p.Cutover = p.decide()
 	}
 	return p
 }

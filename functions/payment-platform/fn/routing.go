@@ -1,8 +1,10 @@
 package fn
 
 import (
+	"fmt"
 	"strconv"
 
+	"github.com/acme-payments/xpaymentplatform/apis/v1alpha1"
 	"github.com/crossplane/function-sdk-go/resource"
 
 	route53 "github.com/upbound/provider-aws/v2/apis/cluster/route53/v1beta1"
@@ -17,7 +19,7 @@ func (p *Plan) HostedZoneID() string {
 	return p.View.Routing.ZoneID
 }
 
-// routing composes the weighted cutover: two weighted CNAME records for the
+// routingResources composes the weighted cutover: two weighted CNAME records for the
 // domain — old-system and new-system, the ALB — with weights from the step;
 // an HTTPS health check on each side; and on the new side a calculated
 // health check that is healthy only while the ALB answers AND none of the
@@ -26,7 +28,7 @@ func (p *Plan) HostedZoneID() string {
 //
 // Both records are CNAMEs: records of one weighted set share a type, and the
 // old side is a hostname.
-func routing(p *Plan) []Desired {
+func routingResources(p *Plan) []Desired {
 	c := p.Spec.Cutover
 	if c == nil || p.Spec.Ingress == nil {
 		return nil
@@ -54,7 +56,7 @@ func routing(p *Plan) []Desired {
 			ReferenceName:    ptr(trunc("old-"+p.Spec.EnvironmentSuffix, 64)),
 		}}},
 	})
-	oldW, newW := Weights(p.Decide().Effective, c.Rollback)
+	oldW, newW := Weights(p.Cutover.Effective, c.Rollback)
 	old := &route53v2.Record{Spec: route53v2.RecordSpec{ForProvider: route53v2.RecordParameters{
 		Name:                  ptr(p.Spec.Ingress.DomainName),
 		Type:                  ptr("CNAME"),
@@ -114,7 +116,7 @@ func routing(p *Plan) []Desired {
 		HealthCheckIDSelector: p.Sel(ResHealthNew),
 	}}}
 	p.setZone(&newRec.Spec.ForProvider)
-	newRec.SetAnnotations(map[string]string{AnnotationCutoverStep: strconv.Itoa(int(p.Decide().Effective))})
+	newRec.SetAnnotations(map[string]string{AnnotationCutoverStep: strconv.Itoa(int(p.Cutover.Effective))})
 	return append(out,
 		Desired{
 			Name: ResHealthNew,
@@ -182,4 +184,39 @@ func trunc(s string, n int) string {
 		return s[:n]
 	}
 	return s
+}
+
+// routing is the weighted cutover; the status shows the step in force and
+// the weights, and CutoverReady whether the next step can be taken (a held
+// step is also a Warning).
+func routing(p *Plan) Part {
+	part := Part{Resources: routingResources(p)}
+	c := p.Spec.Cutover
+	if c == nil {
+		return part
+	}
+	d := p.Cutover
+	oldW, newW := Weights(d.Effective, c.Rollback)
+	cs := &v1alpha1.CutoverStatus{
+		Step: int(d.Effective), RequestedStep: int(d.Requested), Rollback: c.Rollback,
+		Weights:              v1alpha1.CutoverWeights{Old: oldW, New: newW},
+		FailbackBoundSeconds: FailbackBoundSeconds(c.TTLSeconds),
+		Message:              d.Blocked,
+	}
+	if cs.Message == "" && c.Rollback {
+		cs.Message = "rolled back: all traffic goes to the old system"
+	}
+	part.Status = v1alpha1.XPaymentPlatformStatus{HostedZoneID: p.HostedZoneID(), NameServers: p.View.Routing.NameServers, Cutover: cs}
+	switch {
+	case d.Blocked != "":
+		part.Warnings = append(part.Warnings, "spec.cutover.step: "+d.Blocked)
+		part.Conditions = append(part.Conditions, Condition{Type: ConditionCutoverReady, Reason: "StepHeld", Message: d.Blocked})
+	case d.NextBlocked != "":
+		part.Conditions = append(part.Conditions, Condition{Type: ConditionCutoverReady, Reason: "NotReady",
+			Message: fmt.Sprintf("at step %d; the next step cannot be taken: %s", d.Effective, d.NextBlocked)})
+	default:
+		part.Conditions = append(part.Conditions, Condition{Type: ConditionCutoverReady, Status: true, Reason: "Ready",
+			Message: fmt.Sprintf("at step %d; the next step can be taken (failback within %d s)", d.Effective, FailbackBoundSeconds(c.TTLSeconds))})
+	}
+	return part
 }

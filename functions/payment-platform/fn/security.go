@@ -1,6 +1,7 @@
 package fn
 
 import (
+	"github.com/acme-payments/xpaymentplatform/apis/v1alpha1"
 	"github.com/crossplane/function-sdk-go/resource"
 
 	ec2 "github.com/upbound/provider-aws/v2/apis/cluster/ec2/v1beta1"
@@ -8,7 +9,7 @@ import (
 
 // Rule is one least-privilege security group rule: traffic of Protocol on
 // Port into (Ingress) or out of Group, from or to either another platform
-// security group (Peer) or a CIDR.
+// securityResources group (Peer) or a CIDR.
 type Rule struct {
 	Name        resource.Name
 	Group       resource.Name
@@ -24,7 +25,7 @@ type Rule struct {
 // the internet, and only on 80 (redirected) and 443. Groups are created
 // without rules (the provider removes AWS's default allow-all egress), so
 // everything not listed here is denied.
-func security(p *Plan) []Desired {
+func securityResources(p *Plan) []Desired {
 	groups := []struct {
 		name resource.Name
 		desc string
@@ -98,4 +99,16 @@ func (r Rule) desired(p *Plan) Desired {
 			ReferencedSecurityGroupIDSelector: peer,
 			Description:                       ptr(r.Description),
 		}}}}
+}
+
+// security is the security groups and their rules; the status shows the
+// groups' IDs.
+func security(p *Plan) Part {
+	g := p.View.Security.GroupIDs
+	sg := v1alpha1.SecurityGroupStatus{ALB: g[ResSGALB], App: g[ResSGApp], Database: g[ResSGDatabase], DMS: g[ResSGDMS]}
+	var st v1alpha1.XPaymentPlatformStatus
+	if sg != (v1alpha1.SecurityGroupStatus{}) {
+		st.SecurityGroups = &sg
+	}
+	return Part{Resources: securityResources(p), Status: st}
 }
