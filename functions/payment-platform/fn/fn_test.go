@@ -3,7 +3,6 @@ package fn
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"os"
 	"slices"
 	"strings"
@@ -19,88 +18,6 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 	"sigs.k8s.io/yaml"
 )
-
-// xr builds an observed XR from a YAML spec.
-func xr(t testing.TB, spec string) *fnv1.Resource {
-	t.Helper()
-	m := map[string]any{}
-	if err := yaml.Unmarshal([]byte(spec), &m); err != nil {
-		t.Fatal(err)
-	}
-	s, err := structpb.NewStruct(map[string]any{
-		"apiVersion": "platform.payments.io/v1alpha1",
-		"kind":       "XPaymentPlatform",
-		"metadata":   map[string]any{"name": "payments"},
-		"spec":       m,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &fnv1.Resource{Resource: s}
-}
-
-func newRequest(t testing.TB, spec string, observed map[string]*fnv1.Resource) *fnv1.RunFunctionRequest {
-	t.Helper()
-	return &fnv1.RunFunctionRequest{
-		Meta:     &fnv1.RequestMeta{Tag: "t"},
-		Observed: &fnv1.State{Composite: xr(t, spec), Resources: observed},
-	}
-}
-
-func run(t testing.TB, req *fnv1.RunFunctionRequest) *fnv1.RunFunctionResponse {
-	t.Helper()
-	rsp, err := (&Function{}).RunFunction(context.Background(), req)
-	if err != nil {
-		t.Fatalf("RunFunction returned a Go error: %v", err)
-	}
-	return rsp
-}
-
-// desired returns a desired composed resource as a map, or fails.
-func desired(t testing.TB, rsp *fnv1.RunFunctionResponse, name string) map[string]any {
-	t.Helper()
-	r, ok := rsp.GetDesired().GetResources()[name]
-	if !ok {
-		t.Fatalf("no desired resource %q; have %v", name, names(rsp))
-	}
-	return r.GetResource().AsMap()
-}
-
-func names(rsp *fnv1.RunFunctionResponse) []string {
-	var out []string
-	for n := range rsp.GetDesired().GetResources() {
-		out = append(out, n)
-	}
-	slices.Sort(out)
-	return out
-}
-
-func get(m map[string]any, path string) any {
-	var cur any = m
-	for _, p := range strings.Split(path, ".") {
-		mm, ok := cur.(map[string]any)
-		if !ok {
-			return nil
-		}
-		cur = mm[p]
-	}
-	return cur
-}
-
-// label is the resource label a selector at path matches.
-func label(m map[string]any, path string) any {
-	l, _ := get(m, path+".matchLabels").(map[string]any)
-	return l[LabelResource]
-}
-
-func fatal(rsp *fnv1.RunFunctionResponse) string {
-	for _, r := range rsp.GetResults() {
-		if r.GetSeverity() == fnv1.Severity_SEVERITY_FATAL {
-			return r.GetMessage()
-		}
-	}
-	return ""
-}
 
 // TestBadInput: every invalid spec gives exactly one Fatal result naming the
 // field and what is allowed, and no desired resources.
@@ -282,94 +199,6 @@ func TestDefaults(t *testing.T) {
 	}
 }
 
-// TestProdAndNATModes: prod and staging get one NAT gateway per AZ and each
-// AZ's app subnets route through their own; Single is allowed outside prod.
-func TestProdAndNATModes(t *testing.T) {
-	cases := map[string]struct {
-		spec     string
-		wantNATs []string
-		routeB   string
-	}{
-		"Prod":          {spec: "environmentSuffix: p\nenvironment: prod", wantNATs: []string{"nat-a", "nat-b", "nat-c"}, routeB: "nat-b"},
-		"StagingSingle": {spec: "environmentSuffix: s\nenvironment: staging\nnetwork: {natMode: Single}", wantNATs: []string{"nat-a"}, routeB: "nat-a"},
-		"DevPerAZTwoAZ": {spec: "environmentSuffix: d\nnetwork: {natMode: PerAZ, availabilityZones: 2}", wantNATs: []string{"nat-a", "nat-b"}, routeB: "nat-b"},
-	}
-	for name, tc := range cases {
-		t.Run(name, func(t *testing.T) {
-			rsp := run(t, newRequest(t, tc.spec, nil))
-			if msg := fatal(rsp); msg != "" {
-				t.Fatal(msg)
-			}
-			var nats []string
-			for _, n := range names(rsp) {
-				if strings.HasPrefix(n, "nat-") && !strings.HasPrefix(n, "nat-eip-") {
-					nats = append(nats, n)
-				}
-			}
-			if diff := cmp.Diff(tc.wantNATs, nats); diff != "" {
-				t.Errorf("NAT gateways -want +got:\n%s", diff)
-			}
-			r := desired(t, rsp, "rt-app-b-default-nat")
-			if got := label(r, "spec.forProvider.natGatewayIdSelector"); got != tc.routeB {
-				t.Errorf("AZ b routes through %v, want %s", got, tc.routeB)
-			}
-		})
-	}
-}
-
-// TestSecurityGroupsLeastPrivilege: only the ALB accepts 0.0.0.0/0, and only
-// on 80 and 443; the database accepts 5432 only from the app and DMS groups.
-func TestSecurityGroupsLeastPrivilege(t *testing.T) {
-	rsp := run(t, newRequest(t, "environmentSuffix: t", nil))
-	for _, n := range names(rsp) {
-		r := desired(t, rsp, n)
-		if r["kind"] != "SecurityGroupIngressRule" {
-			continue
-		}
-		fp := get(r, "spec.forProvider").(map[string]any)
-		group := get(fp, "securityGroupIdSelector.matchLabels").(map[string]any)["platform.payments.io/resource"]
-		if fp["cidrIpv4"] == "0.0.0.0/0" && (group != "sg-alb" || (fp["fromPort"] != 443.0 && fp["fromPort"] != 80.0)) {
-			t.Errorf("%s opens %v port %v to the internet", n, group, fp["fromPort"])
-		}
-		if group == "sg-database" {
-			peer, _ := get(fp, "referencedSecurityGroupIdSelector.matchLabels").(map[string]any)
-			if fp["fromPort"] != 5432.0 || (peer["platform.payments.io/resource"] != "sg-app" && peer["platform.payments.io/resource"] != "sg-dms") {
-				t.Errorf("%s lets %v into the database on %v", n, peer, fp["fromPort"])
-			}
-		}
-	}
-}
-
-// observedReady makes every desired resource of rsp observed and ready,
-// with IDs and ARNs, with the conditions its owner sets (as the end-to-end
-// control plane shows): a managed resource Ready and Synced, a ClusterUsage
-// only Ready (Crossplane's Usage controller never sets Synced).
-func observedReady(t testing.TB, rsp *fnv1.RunFunctionResponse) map[string]*fnv1.Resource {
-	t.Helper()
-	out := map[string]*fnv1.Resource{}
-	for name, r := range rsp.GetDesired().GetResources() {
-		m := r.GetResource().AsMap()
-		conds := []any{map[string]any{"type": "Ready", "status": "True", "reason": "Available"}}
-		if m["kind"] != ClusterUsageGVK.Kind {
-			conds = append(conds, map[string]any{"type": "Synced", "status": "True", "reason": "ReconcileSuccess"})
-		}
-		m["status"] = map[string]any{
-			"atProvider": map[string]any{
-				"id":       name + "-id",
-				"arn":      fmt.Sprintf("arn:aws:svc:us-east-2:123456789012:%s", name),
-				"publicIp": "3.3.3.3",
-			},
-			"conditions": conds,
-		}
-		s, err := structpb.NewStruct(m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[name] = &fnv1.Resource{Resource: s}
-	}
-	return out
-}
-
 // TestReadiness: nothing observed → every resource not ready; everything
 // observed ready as its owner reports it (a ClusterUsage with Ready alone)
 // → ready, phase Ready and the IDs in the status; one resource not Synced →
@@ -431,15 +260,6 @@ func TestReadiness(t *testing.T) {
 	if c := findCondition(stuck, ConditionResources); c.GetStatus() != fnv1.Status_STATUS_CONDITION_FALSE || !strings.Contains(c.GetMessage(), "subnet-app-b") {
 		t.Errorf("%s = %v, want False naming subnet-app-b", ConditionResources, c)
 	}
-}
-
-func findCondition(rsp *fnv1.RunFunctionResponse, typ string) *fnv1.Condition {
-	for _, c := range rsp.GetConditions() {
-		if c.GetType() == typ {
-			return c
-		}
-	}
-	return nil
 }
 
 // TestKeepsObservedResources: a spec edit that stops producing live

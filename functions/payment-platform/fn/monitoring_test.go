@@ -10,35 +10,6 @@ import (
 
 const monitoredSpec = "monitoring: {alarmEmails: [oncall@example.com], alarmWebhooks: ['https://events.pagerduty.com/x']}\n"
 
-func readyEdge(t *testing.T) *fnv1.RunFunctionResponse {
-	t.Helper()
-	spec := edgeSpec(0, false) + monitoredSpec
-	return run(t, withClaim(newRequest(t, spec, edgeWorld(t, spec))))
-}
-
-// composedIdentifiers are the AWS identifiers a metric dimension may name:
-// metadata names, external names, ALB/target group ARN suffixes, the DMS task
-// resource ID and the platform suffix.
-func composedIdentifiers(t *testing.T, rsp *fnv1.RunFunctionResponse) map[string]bool {
-	t.Helper()
-	ids := map[string]bool{
-		"app/payment-alb-prod/50dc6c495c0c9188":            true, // observed ALB arnSuffix (edgeWorld)
-		"targetgroup/payment-api-tg-prod/73e2d6bc24d8a067": true, // observed target group arnSuffix
-		"ABCDEFGHIJKLMNOP":                                 true, // observed DMS task resource ID
-		"prod":                                             true, // EnvironmentSuffix dimension of PaymentMigration metrics
-	}
-	for _, n := range names(rsp) {
-		r := desired(t, rsp, n)
-		ids[get(r, "metadata.name").(string)] = true
-		if a, ok := get(r, "metadata.annotations").(map[string]any); ok {
-			if e, ok := a[AnnotationExternalName].(string); ok {
-				ids[e] = true
-			}
-		}
-	}
-	return ids
-}
-
 // TestAlarmsHaveRealDimensions: every alarm has dimensions, each naming a
 // composed resource, and notifies the topic when it fires and clears.
 func TestAlarmsHaveRealDimensions(t *testing.T) {

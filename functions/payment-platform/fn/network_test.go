@@ -1,0 +1,79 @@
+package fn
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/crossplane/function-sdk-go/resource"
+	"github.com/google/go-cmp/cmp"
+
+	ec2 "github.com/upbound/provider-aws/v2/apis/cluster/ec2/v1beta1"
+	ec2v2 "github.com/upbound/provider-aws/v2/apis/cluster/ec2/v1beta2"
+)
+
+// TestNetwork: NAT gateways per AZ in staging and prod, one in dev (or
+// as the claim says); each AZ's app subnets route through their own AZ's
+// gateway (or the single one); the data tier has no route out; subnets
+// are carved from the VPC CIDR by tier and AZ; the status lists the zones,
+// the subnets once all of a tier are known, and the NAT gateways' IPs.
+func TestNetwork(t *testing.T) {
+	cases := map[string]struct {
+		spec        string
+		wantNATs    []resource.Name
+		routeB      string
+		wantSubnets map[resource.Name]string
+	}{
+		"Prod": {spec: "environmentSuffix: p\nenvironment: prod", wantNATs: []resource.Name{"nat-a", "nat-b", "nat-c"}, routeB: "nat-b",
+			wantSubnets: map[resource.Name]string{"subnet-public-a": "10.0.0.0/20", "subnet-app-b": "10.0.80.0/20", "subnet-data-c": "10.0.160.0/20"}},
+		"StagingSingle": {spec: "environmentSuffix: s\nenvironment: staging\nnetwork: {natMode: Single}", wantNATs: []resource.Name{"nat-a"}, routeB: "nat-a"},
+		"DevDefault":    {spec: "environmentSuffix: d", wantNATs: []resource.Name{"nat-a"}, routeB: "nat-a"},
+		"DevPerAZTwoAZ": {spec: "environmentSuffix: d\nnetwork: {natMode: PerAZ, availabilityZones: 2, vpcCidr: 10.8.0.0/20}", wantNATs: []resource.Name{"nat-a", "nat-b"}, routeB: "nat-b",
+			wantSubnets: map[resource.Name]string{"subnet-public-a": "10.8.0.0/24", "subnet-app-b": "10.8.5.0/24", "subnet-data-b": "10.8.9.0/24"}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			part := network(tierPlan(t, tc.spec, nil, nil))
+			var nats []resource.Name
+			for _, d := range part.Resources {
+				if _, ok := d.Object.(*ec2.NATGateway); ok {
+					nats = append(nats, d.Name)
+				}
+			}
+			if diff := cmp.Diff(tc.wantNATs, nats); diff != "" {
+				t.Errorf("NAT gateways -want +got:\n%s", diff)
+			}
+			route := object[*ec2v2.Route](t, part, "rt-app-b-default-nat").Spec.ForProvider
+			if got := route.NATGatewayIDSelector.MatchLabels[LabelResource]; got != tc.routeB {
+				t.Errorf("AZ b routes through %s, want %s", got, tc.routeB)
+			}
+			if composes(part, "rt-data-default-nat") || composes(part, "rt-data-default-igw") {
+				t.Error("the data tier has a route out")
+			}
+			for n, cidr := range tc.wantSubnets {
+				if got := deref(object[*ec2.Subnet](t, part, n).Spec.ForProvider.CidrBlock); got != cidr {
+					t.Errorf("%s = %s, want %s", n, got, cidr)
+				}
+			}
+		})
+	}
+}
+
+// TestNetworkStatus: the status shows a tier's subnets only once all of
+// them are known, in AZ order, and the NAT gateways' public IPs.
+func TestNetworkStatus(t *testing.T) {
+	p := tierPlan(t, "environmentSuffix: p\nenvironment: prod", nil, func(v *Views) {
+		v.Network.VPCID = "vpc-1"
+		v.Network.SubnetIDs = map[resource.Name]string{"subnet-data-a": "s-da", "subnet-data-b": "s-db", "subnet-data-c": "s-dc", "subnet-app-a": "s-aa"}
+		v.Network.NATIPs = map[resource.Name]string{"nat-eip-b": "3.0.0.2", "nat-eip-a": "3.0.0.1"}
+	})
+	st := network(p).Status
+	if st.VPCID != "vpc-1" || !slices.Equal(st.AvailabilityZones, []string{"us-east-2a", "us-east-2b", "us-east-2c"}) {
+		t.Errorf("status = %+v", st)
+	}
+	if st.Subnets == nil || !slices.Equal(st.Subnets.Data, []string{"s-da", "s-db", "s-dc"}) || st.Subnets.App != nil || st.Subnets.Public != nil {
+		t.Errorf("subnets = %+v, want only the data tier (the others are not all known)", st.Subnets)
+	}
+	if !slices.Equal(st.NATGatewayIPs, []string{"3.0.0.1", "3.0.0.2"}) {
+		t.Errorf("NAT IPs = %v", st.NATGatewayIPs)
+	}
+}
