@@ -10,6 +10,9 @@ import (
 	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	rds "github.com/upbound/provider-aws/v2/apis/cluster/rds/v1beta1"
+	rdsv2 "github.com/upbound/provider-aws/v2/apis/cluster/rds/v1beta2"
+	secretsmanagerv2 "github.com/upbound/provider-aws/v2/apis/cluster/secretsmanager/v1beta2"
 )
 
 func TestDataTierBadInput(t *testing.T) {
@@ -264,4 +267,62 @@ func TestNoSecretValuesInDesiredState(t *testing.T) {
 func mustMarshal(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// TestDatabaseTier: by environment, the cluster keeps a final snapshot and
+// refuses deletion outside dev; one serverless instance per requested AZ,
+// the first the preferred writer; the master secret's rotation waits for
+// RDS to report the secret; the status shows the endpoints and the
+// secret's ARN only.
+func TestDatabaseTier(t *testing.T) {
+	const secret = "arn:aws:secretsmanager:us-east-2:123456789012:secret:rds!cluster-1"
+	cases := map[string]struct {
+		spec              string
+		views             func(*Views)
+		protect, snapshot bool
+		instances         []resource.Name
+		rotation          bool
+	}{
+		"Dev": {spec: "environmentSuffix: d", instances: []resource.Name{"aurora-instance-a", "aurora-instance-b"}},
+		"Prod": {spec: "environmentSuffix: p\nenvironment: prod\ndatabase: {instances: 3}", protect: true, snapshot: true,
+			instances: []resource.Name{"aurora-instance-a", "aurora-instance-b", "aurora-instance-c"}},
+		"SecretKnown": {spec: "environmentSuffix: d\ndatabase: {instances: 1}", instances: []resource.Name{"aurora-instance-a"}, rotation: true,
+			views: func(v *Views) {
+				v.Database = DatabaseView{Endpoint: "w.example", ReaderEndpoint: "r.example", ClusterARN: "arn:c", SecretARN: secret}
+			}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			part := database(tierPlan(t, tc.spec, nil, tc.views))
+			c := object[*rdsv2.Cluster](t, part, ResAurora).Spec.ForProvider
+			if !deref(c.StorageEncrypted) || !deref(c.ManageMasterUserPassword) || !deref(c.EnableHTTPEndpoint) || deref(c.AllowMajorVersionUpgrade) ||
+				deref(c.DeletionProtection) != tc.protect || deref(c.SkipFinalSnapshot) == tc.snapshot || (c.FinalSnapshotIdentifier != nil) != tc.snapshot {
+				t.Errorf("cluster = %+v", c)
+			}
+			var got []resource.Name
+			for _, d := range part.Resources {
+				if i, ok := d.Object.(*rds.ClusterInstance); ok {
+					got = append(got, d.Name)
+					if deref(i.Spec.ForProvider.InstanceClass) != "db.serverless" || deref(i.Spec.ForProvider.PubliclyAccessible) {
+						t.Errorf("%s = %+v", d.Name, i.Spec.ForProvider)
+					}
+				}
+			}
+			if !slices.Equal(got, tc.instances) {
+				t.Errorf("instances %v, want %v", got, tc.instances)
+			}
+			if composes(part, ResDBSecretRotation) != tc.rotation {
+				t.Errorf("rotation composed = %t, want %t", !tc.rotation, tc.rotation)
+			}
+			if tc.rotation {
+				r := object[*secretsmanagerv2.SecretRotation](t, part, ResDBSecretRotation).Spec.ForProvider
+				if deref(r.SecretID) != secret || deref(r.RotationRules.AutomaticallyAfterDays) != SecretRotationDays {
+					t.Errorf("rotation = %+v", r)
+				}
+				if st := part.Status; st.DBClusterEndpoint != "w.example" || st.DBReaderEndpoint != "r.example" || st.DBSecretARN != secret {
+					t.Errorf("status = %+v", st)
+				}
+			}
+		})
+	}
 }

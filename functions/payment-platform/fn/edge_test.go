@@ -6,7 +6,10 @@ import (
 	"testing"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/google/go-cmp/cmp"
+	elbv2v2 "github.com/upbound/provider-aws/v2/apis/cluster/elbv2/v1beta2"
+	wafv2 "github.com/upbound/provider-aws/v2/apis/cluster/wafv2/v1beta1"
 
 	"github.com/acme-payments/xpaymentplatform/apis/v1alpha1"
 )
@@ -196,5 +199,59 @@ func TestIAMPoliciesNameResources(t *testing.T) {
 	}
 	if policies < 3 {
 		t.Errorf("only %d role policies checked", policies)
+	}
+}
+
+const edgeTierSpec = apiSpec + "\ningress: {domainName: api.payments.example.com, certificateArn: 'arn:aws:acm:us-east-2:123456789012:certificate/abcd-1234'}"
+
+// TestEdgeTier: listener actions carry the key their list is merged on
+// (the provider's CRD defaults index to "default"; sent as null, every
+// later server-side apply adds a second action); the HTTP listener only
+// redirects; the WAF is associated with the ALB by its ARN (provider-aws
+// resolves resourceArnSelector to API Gateway stages) once known; the ALB
+// may invoke the live alias once the target group and alias exist, and
+// the target is attached once that permission is Ready; the status shows
+// the ALB and the WAF.
+func TestEdgeTier(t *testing.T) {
+	known := func(v *Views) {
+		v.Edge.ALBARN, v.Edge.ALBDNSName, v.Edge.ALBZoneID = "arn:aws:elasticloadbalancing:us-east-2:123456789012:loadbalancer/app/a/1", "a.elb.amazonaws.com", "Z1"
+		v.Edge.TargetGroupARN, v.Edge.WAFARN = "arn:aws:elasticloadbalancing:us-east-2:123456789012:targetgroup/t/1", "arn:aws:wafv2:us-east-2:123456789012:regional/webacl/w/1"
+		v.Compute.AliasARN = "arn:aws:lambda:us-east-2:123456789012:function:payment-api-t:live"
+	}
+	cases := map[string]struct {
+		views                               func(*Views)
+		association, permission, attachment bool
+	}{
+		"FirstReconcile":  {},
+		"ALBAndTGKnown":   {views: known, association: true, permission: true},
+		"PermissionReady": {views: func(v *Views) { known(v); v.Edge.PermissionReady = true }, association: true, permission: true, attachment: true},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			part := edge(tierPlan(t, edgeTierSpec, nil, tc.views))
+			for _, l := range []resource.Name{ResListenerHTTPS, ResListenerHTTP} {
+				acts := object[*elbv2v2.LBListener](t, part, l).Spec.ForProvider.DefaultAction
+				if len(acts) != 1 || deref(acts[0].Index) != ListMapKeyDefault {
+					t.Errorf("%s actions = %+v, want one keyed %q", l, acts, ListMapKeyDefault)
+				}
+			}
+			if r := object[*elbv2v2.LBListener](t, part, ResListenerHTTP).Spec.ForProvider.DefaultAction[0]; deref(r.Type) != "redirect" || deref(r.Redirect.Protocol) != "HTTPS" {
+				t.Errorf("HTTP listener action = %+v", r)
+			}
+			for n, want := range map[resource.Name]bool{ResWAFAssociation: tc.association, ResAPIPermissionALB: tc.permission, ResAPITGAttachment: tc.attachment} {
+				if composes(part, n) != want {
+					t.Errorf("%s composed = %t, want %t", n, !want, want)
+				}
+			}
+			if tc.association {
+				a := object[*wafv2.WebACLAssociation](t, part, ResWAFAssociation).Spec.ForProvider
+				if deref(a.ResourceArn) != "arn:aws:elasticloadbalancing:us-east-2:123456789012:loadbalancer/app/a/1" || a.ResourceArnSelector != nil {
+					t.Errorf("WAF association = %+v", a)
+				}
+				if st := part.Status; st.ALBDNSName != "a.elb.amazonaws.com" || st.ALBZoneID != "Z1" || st.WAFWebACLARN == "" {
+					t.Errorf("status = %+v", st)
+				}
+			}
+		})
 	}
 }

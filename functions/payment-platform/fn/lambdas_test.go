@@ -1,8 +1,11 @@
 package fn
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+
+	lambda "github.com/upbound/provider-aws/v2/apis/cluster/lambda/v1beta1"
 )
 
 func TestLambdasWiring(t *testing.T) {
@@ -61,5 +64,56 @@ func TestLambdasWiring(t *testing.T) {
 		if IsLambdaResource(n2r(n)) == kept {
 			t.Errorf("%s: lambda resource %t, kept %t", n, IsLambdaResource(n2r(n)), kept)
 		}
+	}
+}
+
+// TestLambdasTier: the validation run waits for the cluster and its secret
+// and validates what the requested step needs; the status shows the
+// validation of the requested step only.
+func TestLambdasTier(t *testing.T) {
+	spec := func(step int) string {
+		return strings.Replace(routingSpec, "step: 0", fmt.Sprintf("step: %d", step), 1) +
+			"\nmigration: {source: {host: 10.1.1.1, credentialsSecretRef: {name: s}}}\n" + lambdasSpec
+	}
+	known := func(v *Views) {
+		v.Database = DatabaseView{ClusterARN: "arn:aws:rds:us-east-2:123456789012:cluster:c", SecretARN: "arn:s"}
+	}
+	cases := map[string]struct {
+		step       int
+		views      func(*Views)
+		run        bool
+		checkType  string
+		wantStatus string
+	}{
+		"WaitingForTheCluster": {step: 0, checkType: "pre_migration", wantStatus: "has not run yet"},
+		"Step10":               {step: 10, views: known, run: true, checkType: "pre_migration", wantStatus: "has not run yet"},
+		"Step50Passed": {step: 50, run: true, checkType: "post_migration", wantStatus: "post_migration passed: 500 rows compared",
+			views: func(v *Views) {
+				known(v)
+				v.Lambdas = LambdasView{RunForStep: "50", Result: `{"success":true,"checkType":"post_migration","rowsCompared":500}`}
+			}},
+		"ResultOfAnotherStep": {step: 50, run: true, checkType: "post_migration", wantStatus: "has not run yet",
+			views: func(v *Views) {
+				known(v)
+				v.Lambdas = LambdasView{RunForStep: "10", Result: `{"success":true,"checkType":"pre_migration","rowsCompared":500}`}
+			}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			part := lambdas(tierPlan(t, spec(tc.step), nil, tc.views))
+			if composes(part, ResValidationRun) != tc.run {
+				t.Fatalf("validation run composed = %t, want %t", !tc.run, tc.run)
+			}
+			if tc.run {
+				inv := object[*lambda.Invocation](t, part, ResValidationRun)
+				if in := deref(inv.Spec.ForProvider.Input); !strings.Contains(in, `"checkType":"`+tc.checkType+`"`) {
+					t.Errorf("input %s, want checkType %s", in, tc.checkType)
+				}
+			}
+			v := part.Status.Validation
+			if v == nil || v.CheckType != tc.checkType || v.ForStep != tc.step || !strings.Contains(v.Message, tc.wantStatus) {
+				t.Errorf("status.validation = %+v, want %s %q", v, tc.checkType, tc.wantStatus)
+			}
+		})
 	}
 }

@@ -61,3 +61,47 @@ func TestMigrationTier(t *testing.T) {
 		t.Error("account roles composed although manageAccountRoles is false")
 	}
 }
+
+// TestMigrationTierStatus: the target endpoint waits for the Aurora writer
+// and its secret; the phase and the MigrationHealthy condition follow the
+// task; turning migration off composes nothing and says so.
+func TestMigrationTierStatus(t *testing.T) {
+	known := func(status string) func(*Views) {
+		return func(v *Views) {
+			v.Database = DatabaseView{Endpoint: "w.example", SecretARN: "arn:s"}
+			v.Migration = MigrationView{TaskARN: "arn:aws:dms:us-east-2:123456789012:task:T1", TaskStatus: status}
+		}
+	}
+	cases := map[string]struct {
+		spec       string
+		views      func(*Views)
+		target     bool
+		phase      string
+		healthy    bool
+		resources  bool
+		wantReason string
+	}{
+		"WaitingForAurora": {spec: prodSpec, phase: "Provisioning", resources: true, wantReason: "Provisioning"},
+		"Running":          {spec: prodSpec, views: known("running"), target: true, phase: "Replicating", healthy: true, resources: true, wantReason: "Replicating"},
+		"Failed":           {spec: prodSpec, views: known("failed"), target: true, phase: "Failed", resources: true, wantReason: "Failed"},
+		"Stopped":          {spec: prodSpec, views: known("stopped"), target: true, phase: "Stopped", resources: true, wantReason: "Stopped"},
+		"Off":              {spec: strings.Replace(prodSpec, "migration:\n", "migration:\n  enabled: false\n", 1), phase: "Disabled", healthy: true, wantReason: "Disabled"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			part := migration(tierPlan(t, tc.spec, nil, tc.views))
+			if (len(part.Resources) > 0) != tc.resources || composes(part, ResDMSTargetEndpoint) != tc.target {
+				t.Errorf("%d resources, target endpoint %t", len(part.Resources), composes(part, ResDMSTargetEndpoint))
+			}
+			if ms := part.Status.Migration; ms == nil || ms.Phase != tc.phase {
+				t.Errorf("status.migration = %+v, want phase %s", ms, tc.phase)
+			}
+			if len(part.Conditions) != 1 || part.Conditions[0].Type != ConditionMigrationHealthy || part.Conditions[0].Status != tc.healthy || part.Conditions[0].Reason != tc.wantReason {
+				t.Errorf("conditions = %+v", part.Conditions)
+			}
+		})
+	}
+	if part := migration(tierPlan(t, "environmentSuffix: t", nil, nil)); len(part.Resources) != 0 || part.Status.Migration != nil || len(part.Conditions) != 0 {
+		t.Errorf("no migration: part = %+v", part)
+	}
+}

@@ -2,10 +2,13 @@ package fn
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"github.com/crossplane/function-sdk-go/resource"
+	cloudwatchv2 "github.com/upbound/provider-aws/v2/apis/cluster/cloudwatch/v1beta2"
 )
 
 const monitoredSpec = "monitoring: {alarmEmails: [oncall@example.com], alarmWebhooks: ['https://events.pagerduty.com/x']}\n"
@@ -188,5 +191,53 @@ func TestLogGroupsRetentionAndKey(t *testing.T) {
 	}
 	if groups != 3 {
 		t.Errorf("%d log groups, want 3 (flow logs, database, API)", groups)
+	}
+}
+
+// TestMonitoringTier: every alarm notifies the topic by its ARN once
+// known (provider-aws resolves alarmActionsSelector to autoscaling
+// policies) and on recovery through okActionsSelector; alarms on the ALB
+// and DMS wait for their dimensions; the status links the dashboard and the
+// topic.
+func TestMonitoringTier(t *testing.T) {
+	const topic = "arn:aws:sns:us-east-2:123456789012:payment-alarms-t"
+	cases := map[string]struct {
+		views    func(*Views)
+		alarms   []resource.Name
+		withARNs bool
+	}{
+		"FirstReconcile": {alarms: []resource.Name{"alarm-aurora-cpu", "alarm-aurora-acu", "alarm-api-errors", "alarm-api-throttles"}},
+		"EverythingKnown": {
+			views: func(v *Views) {
+				v.Monitoring.TopicARN = topic
+				v.Edge.ALBARNSuffix, v.Edge.TargetGroupARNSuffix = "app/a/1", "targetgroup/t/1"
+			},
+			alarms:   []resource.Name{"alarm-aurora-cpu", "alarm-aurora-acu", "alarm-api-errors", "alarm-api-throttles", "alarm-alb-latency", "alarm-alb-5xx"},
+			withARNs: true,
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			part := monitoring(tierPlan(t, apiSpec, nil, tc.views))
+			var alarms []resource.Name
+			for _, d := range part.Resources {
+				a, ok := d.Object.(*cloudwatchv2.MetricAlarm)
+				if !ok {
+					continue
+				}
+				alarms = append(alarms, d.Name)
+				fp := a.Spec.ForProvider
+				if tc.withARNs != (len(fp.AlarmActions) == 1 && deref(fp.AlarmActions[0]) == topic) || fp.AlarmActionsSelector != nil ||
+					fp.OkActionsSelector.MatchLabels[LabelResource] != string(ResAlarmsTopic) {
+					t.Errorf("%s actions: alarm %v (selector %v), ok %v", d.Name, fp.AlarmActions, fp.AlarmActionsSelector, fp.OkActionsSelector)
+				}
+			}
+			if !slices.Equal(alarms, tc.alarms) {
+				t.Errorf("alarms %v, want %v", alarms, tc.alarms)
+			}
+			if part.Status.DashboardURL == "" || part.Status.SNSTopicARN != map[bool]string{true: topic}[tc.withARNs] {
+				t.Errorf("status = %+v", part.Status)
+			}
+		})
 	}
 }
