@@ -28,6 +28,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/acme-payments/xpaymentplatform/internal/contract"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -64,7 +66,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	bucket := fs.String("bucket", "", "S3 bucket (required)")
 	version := fs.String("version", "", "release version, e.g. v1.4.2 (required)")
 	dir := fs.String("dir", "_output/lambda", "directory holding <name>.zip")
-	prefix := fs.String("prefix", "payment-platform", "key prefix")
+	prefix := fs.String("prefix", contract.ArtifactPrefix, "key prefix")
 	force := fs.Bool("force", false, "overwrite an existing object whose content differs")
 	pathStyle := fs.Bool("path-style", false, "use path-style S3 URLs (for S3-compatible endpoints)")
 	timeout := fs.Duration("timeout", 2*time.Minute, "timeout of each S3 call")

@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"strings"
 
+	"github.com/acme-payments/xpaymentplatform/internal/contract"
+
 	"github.com/crossplane/function-sdk-go/resource"
 
 	"github.com/acme-payments/xpaymentplatform/apis/v1alpha1"
@@ -16,8 +18,8 @@ import (
 // these two Lambdas are not composed by package fn yet, so their names are
 // spelled here.
 const (
-	resValidation = resource.Name("validation")
-	resRollback   = resource.Name("rollback")
+	resValidation = resource.Name(contract.LambdaValidation)
+	resRollback   = resource.Name(contract.LambdaRollback)
 )
 
 // Names are the real names of one claim's resources.
@@ -26,7 +28,7 @@ type Names struct {
 	Validation, Rollback, Alarms, Dashboard  string
 	DashboardURL                             string
 	// ReplicationSlot is the logical replication slot DMS creates on the
-	// source (migration.go: payment_migration_<suffix with _ for ->).
+	// source (contract.ReplicationSlot).
 	ReplicationSlot string
 }
 
@@ -45,7 +47,7 @@ func NamesOf(spec *v1alpha1.XPaymentPlatformSpec) Names {
 		Alarms:          p.Name(fn.ResAlarmsTopic),
 		Dashboard:       p.DashboardName(),
 		DashboardURL:    p.DashboardURL(),
-		ReplicationSlot: "payment_migration_" + strings.ReplaceAll(spec.EnvironmentSuffix, "-", "_"),
+		ReplicationSlot: contract.ReplicationSlot(spec.EnvironmentSuffix),
 	}
 }
 
@@ -76,7 +78,7 @@ func condition(typ string) string {
 
 // Payloads of the validation and rollback Lambdas.
 const (
-	ValidatePayload = `{"action":"validate","checkType":"post_migration"}`
+	ValidatePayload = `{"action":"` + contract.ActionValidate + `","checkType":"` + contract.CheckPostMigration + `"}`
 	RollbackPayload = `{"reason":"<what went wrong, when>","stopReplication":false}`
 )
 
@@ -448,7 +450,7 @@ func (r *book) rollback() {
 	}
 	r.p("**2. Record why with the rollback Lambda** `%s`: it notifies `%s`, publishes `%s/%s` and, when `stopReplication` is true, stops the DMS task. %s. "+
 		"The guard alarm on that metric fails Route 53 back only after %d consecutive breaching %d s periods, so a single invocation may not move traffic by itself: the patch above does.",
-		n.Rollback, n.Alarms, fn.MetricNamespace, fn.MetricRollbackRequested, stop, fn.GuardAlarmEvaluationPeriods, fn.GuardAlarmPeriodSeconds)
+		n.Rollback, n.Alarms, contract.MetricNamespace, contract.MetricRollbackRequested, stop, fn.GuardAlarmEvaluationPeriods, fn.GuardAlarmPeriodSeconds)
 	r.sh(fmt.Sprintf("aws lambda invoke --region %s --function-name %s --cli-binary-format raw-in-base64-out --payload '%s' rollback.json && cat rollback.json",
 		s.Region, n.Rollback, RollbackPayload))
 	if s.MigrationEnabled() {

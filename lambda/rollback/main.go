@@ -17,11 +17,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/acme-payments/xpaymentplatform/lambda/internal/emf"
 	"log/slog"
 	"os"
 	"strings"
 	"time"
+
+	"github.com/acme-payments/xpaymentplatform/internal/contract"
+	"github.com/acme-payments/xpaymentplatform/lambda/internal/emf"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
@@ -79,7 +81,7 @@ func build(ctx context.Context, getenv func(string) string) (*handler.Handler, e
 		}
 		timeout = d
 	}
-	dims, err := parseDimensions(getenv("METRIC_DIMENSIONS"))
+	dims, err := parseDimensions(getenv(contract.EnvMetricDimensions))
 	if err != nil {
 		return nil, err
 	}
@@ -91,8 +93,8 @@ func build(ctx context.Context, getenv func(string) string) (*handler.Handler, e
 		CloudWatch:         cloudwatch.NewFromConfig(cfg),
 		DMS:                dms.NewFromConfig(cfg),
 		SNS:                sns.NewFromConfig(cfg),
-		ReplicationTaskArn: strings.TrimSpace(getenv("DMS_REPLICATION_TASK_ARN")),
-		TopicArn:           strings.TrimSpace(getenv("SNS_TOPIC_ARN")),
+		ReplicationTaskArn: strings.TrimSpace(getenv(contract.EnvDMSReplicationTaskARN)),
+		TopicArn:           strings.TrimSpace(getenv(contract.EnvSNSTopicARN)),
 		Dimensions:         dims,
 		CallTimeout:        timeout,
 		Logger:             log,

@@ -31,6 +31,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/acme-payments/xpaymentplatform/internal/contract"
+
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/rdsdata"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -82,21 +84,21 @@ func newApp(getenv func(string) string, log *slog.Logger, metrics *emf.Writer) (
 		return nil, fmt.Errorf("configuration: %w", err)
 	}
 	var problems []string
-	if getenv("SOURCE_DSN") == "" && getenv("SOURCE_SECRET_ARN") == "" {
+	if getenv(contract.EnvSourceDSN) == "" && getenv(contract.EnvSourceSecretARN) == "" {
 		problems = append(problems, "SOURCE_DSN or SOURCE_SECRET_ARN is required")
 	}
-	if getenv("VALIDATION_HMAC_KEY") == "" && getenv("VALIDATION_HMAC_SECRET_ARN") == "" {
+	if getenv(contract.EnvValidationHMACKey) == "" && getenv(contract.EnvValidationHMACSecretARN) == "" {
 		problems = append(problems, "VALIDATION_HMAC_KEY or VALIDATION_HMAC_SECRET_ARN is required")
 	}
 	switch targetKind(getenv) {
 	case "data-api":
-		for _, k := range []string{"TARGET_CLUSTER_ARN", "TARGET_SECRET_ARN", "TARGET_DATABASE"} {
+		for _, k := range []string{contract.EnvTargetClusterARN, contract.EnvTargetSecretARN, contract.EnvTargetDatabase} {
 			if getenv(k) == "" {
 				problems = append(problems, k+" is required with TARGET_BACKEND=data-api")
 			}
 		}
 	case "pgx":
-		if getenv("TARGET_DSN") == "" && getenv("TARGET_SECRET_ARN") == "" {
+		if getenv(contract.EnvTargetDSN) == "" && getenv(contract.EnvTargetSecretARN) == "" {
 			problems = append(problems, "TARGET_DSN or TARGET_SECRET_ARN is required with TARGET_BACKEND=pgx")
 		}
 	default:
@@ -110,7 +112,7 @@ func newApp(getenv func(string) string, log *slog.Logger, metrics *emf.Writer) (
 }
 
 func targetKind(getenv func(string) string) string {
-	k := strings.ToLower(strings.TrimSpace(getenv("TARGET_BACKEND")))
+	k := strings.ToLower(strings.TrimSpace(getenv(contract.EnvTargetBackend)))
 	if k == "" {
 		return "data-api"
 	}
@@ -125,8 +127,8 @@ func (a *app) load(ctx context.Context) error {
 	if a.ready {
 		return nil
 	}
-	needAWS := a.getenv("SOURCE_DSN") == "" || a.getenv("VALIDATION_HMAC_KEY") == "" || targetKind(a.getenv) == "data-api" ||
-		a.getenv("TARGET_DSN") == ""
+	needAWS := a.getenv(contract.EnvSourceDSN) == "" || a.getenv(contract.EnvValidationHMACKey) == "" || targetKind(a.getenv) == "data-api" ||
+		a.getenv(contract.EnvTargetDSN) == ""
 	var sm *secretsmanager.Client
 	if needAWS {
 		cfg, err := awsenv.Load(ctx, 60*time.Second)
@@ -144,7 +146,7 @@ func (a *app) load(ctx context.Context) error {
 		}
 		return awsenv.SecretString(ctx, sm, a.getenv(arnVar), 10*time.Second)
 	}
-	hmacSecret, err := secret("VALIDATION_HMAC_KEY", "VALIDATION_HMAC_SECRET_ARN")
+	hmacSecret, err := secret(contract.EnvValidationHMACKey, contract.EnvValidationHMACSecretARN)
 	if err != nil {
 		return err
 	}
@@ -165,11 +167,11 @@ func (a *app) load(ctx context.Context) error {
 		}
 		return awsenv.PostgresDSN(s)
 	}
-	if a.sourceDSN, err = dsn("SOURCE_DSN", "SOURCE_SECRET_ARN"); err != nil {
+	if a.sourceDSN, err = dsn(contract.EnvSourceDSN, contract.EnvSourceSecretARN); err != nil {
 		return fmt.Errorf("source credentials: %w", err)
 	}
 	if targetKind(a.getenv) == "pgx" {
-		if a.targetDSN, err = dsn("TARGET_DSN", "TARGET_SECRET_ARN"); err != nil {
+		if a.targetDSN, err = dsn(contract.EnvTargetDSN, contract.EnvTargetSecretARN); err != nil {
 			return fmt.Errorf("target credentials: %w", err)
 		}
 	}
@@ -195,7 +197,7 @@ func (a *app) open(ctx context.Context) (src, tgt backend.Backend, err error) {
 		return s, t, nil
 	}
 	t, err := backend.NewDataAPI(a.rds, backend.DataAPIOptions{
-		ClusterArn: a.getenv("TARGET_CLUSTER_ARN"), SecretArn: a.getenv("TARGET_SECRET_ARN"), Database: a.getenv("TARGET_DATABASE"),
+		ClusterArn: a.getenv(contract.EnvTargetClusterARN), SecretArn: a.getenv(contract.EnvTargetSecretARN), Database: a.getenv(contract.EnvTargetDatabase),
 	})
 	if err != nil {
 		_ = s.Close(ctx)
@@ -283,7 +285,7 @@ func (a *app) emit(checkType string, m validator.Metrics, complete bool) {
 	}}
 	// The platform's alarms and dashboard watch its own dimension set
 	// (METRIC_DIMENSIONS, e.g. EnvironmentSuffix=prod).
-	if dims, err := emf.ParseDimensions(a.getenv("METRIC_DIMENSIONS")); err != nil {
+	if dims, err := emf.ParseDimensions(a.getenv(contract.EnvMetricDimensions)); err != nil {
 		a.log.Error("metric dimensions ignored", "error", err.Error())
 	} else if len(dims) > 0 {
 		records = append(records, emf.Record{Namespace: emf.Namespace, Dimensions: dims, Metrics: metrics, DimensionedOnly: true,

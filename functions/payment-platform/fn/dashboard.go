@@ -3,6 +3,8 @@ package fn
 import (
 	"encoding/json"
 	"fmt"
+
+	"github.com/acme-payments/xpaymentplatform/internal/contract"
 )
 
 // dashboardBody is a CloudWatch dashboard body, built from typed values.
@@ -64,7 +66,7 @@ func (m Metric) MarshalJSON() ([]byte, error) {
 // appear on a later reconcile.
 func (p *Plan) Dashboard() dashboardBody {
 	r := p.Region()
-	suffix := [2]string{DimensionSuffix, p.Spec.EnvironmentSuffix}
+	suffix := [2]string{contract.DimensionEnvironmentSuffix, p.Spec.EnvironmentSuffix}
 	var widgets []widget
 	add := func(title string, metrics []Metric) {
 		if len(metrics) == 0 {
@@ -85,8 +87,8 @@ func (p *Plan) Dashboard() dashboardBody {
 				migration = append(migration, Metric{Namespace: "AWS/DMS", Name: m, Dimensions: dims, Stat: "Maximum"})
 			}
 		}
-		for _, m := range []string{"RowsCompared", "Mismatches", "ValidationFailed"} {
-			migration = append(migration, Metric{Namespace: MetricNamespace, Name: m, Dimensions: [][2]string{suffix}, Stat: "Sum"})
+		for _, m := range []string{contract.MetricRowsCompared, contract.MetricMismatches, contract.MetricValidationFailed} {
+			migration = append(migration, Metric{Namespace: contract.MetricNamespace, Name: m, Dimensions: [][2]string{suffix}, Stat: "Sum"})
 		}
 	}
 	add("Migration progress", migration)

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/acme-payments/xpaymentplatform/internal/contract"
+
 	"github.com/acme-payments/xpaymentplatform/apis/v1alpha1"
 	"github.com/crossplane/function-sdk-go/resource"
 )
@@ -145,20 +147,9 @@ const (
 // migrated data keeps matching (post_migration).
 func ValidationCheckType(step v1alpha1.CutoverStep) string {
 	if step <= 10 {
-		return "pre_migration"
+		return contract.CheckPreMigration
 	}
-	return "post_migration"
-}
-
-// validationResult is what the validator returns (the fields the platform
-// reads).
-type validationResult struct {
-	Success      bool   `json:"success"`
-	CheckType    string `json:"checkType"`
-	RowsCompared int64  `json:"rowsCompared"`
-	Mismatches   int64  `json:"mismatches"`
-	ResumeToken  string `json:"resumeToken"`
-	ErrorMessage string `json:"errorMessage"`
+	return contract.CheckPostMigration
 }
 
 // validation reads the observed validation run: nil when the claim has no
@@ -178,15 +169,15 @@ func (p *Plan) validation() *v1alpha1.ValidationStatus {
 		vs.Message = "the validation is running"
 		return vs
 	}
-	var r validationResult
+	var r contract.ValidationResult
 	if err := json.Unmarshal([]byte(raw), &r); err != nil {
 		vs.Message = "the validation returned no readable result"
 		return vs
 	}
 	vs.Success, vs.RowsCompared, vs.Mismatches = r.Success, r.RowsCompared, r.Mismatches
 	switch {
-	case r.ErrorMessage != "":
-		vs.Success, vs.Message = false, "the validator failed: "+r.ErrorMessage
+	case r.Error != "":
+		vs.Success, vs.Message = false, "the validator failed: "+r.Error
 	case r.ResumeToken != "":
 		vs.Success, vs.Message = false, fmt.Sprintf("the validation stopped before its deadline after %d rows; invoke it again with the resumeToken (see the runbook)", r.RowsCompared)
 	case r.Success:

@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/acme-payments/xpaymentplatform/internal/contract"
+
 	"github.com/acme-payments/xpaymentplatform/apis/v1alpha1"
 	"github.com/crossplane/function-sdk-go/resource"
 
@@ -11,11 +13,6 @@ import (
 	lambda "github.com/upbound/provider-aws/v2/apis/cluster/lambda/v1beta1"
 	lambdav2 "github.com/upbound/provider-aws/v2/apis/cluster/lambda/v1beta2"
 )
-
-// ArtifactKey is where cmd/lambda-publish uploads a Lambda zip.
-func ArtifactKey(version, name string) string {
-	return lambdaArtifactPrefix + "/" + version + "/" + name + ".zip"
-}
 
 // lambdaResources composes the validation and rollback Lambdas from the published
 // zips (arm64, provided.al2023), each with its log group and a role allowed
@@ -29,35 +26,35 @@ func lambdaResources(p *Plan) []Desired {
 	}
 	clusterARN, secretARN := p.View.Database.ClusterARN, p.View.Database.SecretARN
 	taskARN, topicARN := p.View.Migration.TaskARN, p.View.Monitoring.TopicARN
-	dims := DimensionSuffix + "=" + p.Spec.EnvironmentSuffix
+	dims := contract.MetricDimensions(p.Spec.EnvironmentSuffix)
 
 	valEnv := map[string]*string{
-		"SOURCE_SECRET_ARN":          ptr(l.SourceSecretARN),
-		"VALIDATION_HMAC_SECRET_ARN": ptr(l.HMACSecretARN),
-		"TARGET_BACKEND":             ptr("data-api"),
-		"TARGET_DATABASE":            ptr(p.Spec.Database.DatabaseName),
-		"METRIC_DIMENSIONS":          ptr(dims),
+		contract.EnvSourceSecretARN:         ptr(l.SourceSecretARN),
+		contract.EnvValidationHMACSecretARN: ptr(l.HMACSecretARN),
+		contract.EnvTargetBackend:           ptr(contract.TargetBackendDataAPI),
+		contract.EnvTargetDatabase:          ptr(p.Spec.Database.DatabaseName),
+		contract.EnvMetricDimensions:        ptr(dims),
 	}
 	if clusterARN != "" {
-		valEnv["TARGET_CLUSTER_ARN"] = ptr(clusterARN)
+		valEnv[contract.EnvTargetClusterARN] = ptr(clusterARN)
 	}
 	if secretARN != "" {
-		valEnv["TARGET_SECRET_ARN"] = ptr(secretARN)
+		valEnv[contract.EnvTargetSecretARN] = ptr(secretARN)
 	}
 	if len(l.Tables) > 0 {
-		valEnv["VALIDATION_TABLES"] = ptr(strings.Join(l.Tables, ","))
+		valEnv[contract.EnvValidationTables] = ptr(strings.Join(l.Tables, ","))
 	}
-	rbEnv := map[string]*string{"METRIC_DIMENSIONS": ptr(dims)}
+	rbEnv := map[string]*string{contract.EnvMetricDimensions: ptr(dims)}
 	if taskARN != "" {
-		rbEnv["DMS_REPLICATION_TASK_ARN"] = ptr(taskARN)
+		rbEnv[contract.EnvDMSReplicationTaskARN] = ptr(taskARN)
 	}
 	if topicARN != "" {
-		rbEnv["SNS_TOPIC_ARN"] = ptr(topicARN)
+		rbEnv[contract.EnvSNSTopicARN] = ptr(topicARN)
 	}
 
 	valName, rbName := p.Name(ResValidation), p.Name(ResRollback)
 	putMetrics := Statement{Sid: "PutMetrics", Effect: "Allow", Action: []string{"cloudwatch:PutMetricData"}, Resource: []string{"*"},
-		Condition: map[string]map[string]string{"StringEquals": {"cloudwatch:namespace": MetricNamespace}}}
+		Condition: map[string]map[string]string{"StringEquals": {"cloudwatch:namespace": contract.MetricNamespace}}}
 	valStatements := append(p.lambdaBaseStatements(valName),
 		Allow("ReadSourceAndHMACSecrets", []string{"secretsmanager:GetSecretValue"}, l.SourceSecretARN, l.HMACSecretARN),
 		Allow("QueryAuroraDataAPI", []string{"rds-data:ExecuteStatement", "rds-data:BatchExecuteStatement"}, orPattern(clusterARN, p.ARN("rds", "cluster:"+p.DBClusterIdentifier()))),
@@ -75,14 +72,14 @@ func lambdaResources(p *Plan) []Desired {
 		{Name: ResValidationPolicy, Object: &iam.RolePolicy{Spec: iam.RolePolicySpec{ForProvider: iam.RolePolicyParameters{
 			RoleSelector: p.Sel(ResValidationRole), Policy: Policy(valStatements...),
 		}}}},
-		{Name: ResValidation, Object: p.zipLambda("validation", l.SourceCodeHashes.Validation, ResValidationRole, validationTimeout, validationMemoryMB, valEnv,
+		{Name: ResValidation, Object: p.zipLambda(contract.LambdaValidation, l.SourceCodeHashes.Validation, ResValidationRole, validationTimeout, validationMemoryMB, valEnv,
 			"Migration validator: checks and checksum diff between the on-prem source and Aurora")},
 		LogGroup(p, ResRollbackLogGroup, "/aws/lambda/"+rbName, p.LogRetentionDays()),
 		p.lambdaRole(ResRollbackRole, rbName),
 		{Name: ResRollbackPolicy, Object: &iam.RolePolicy{Spec: iam.RolePolicySpec{ForProvider: iam.RolePolicyParameters{
 			RoleSelector: p.Sel(ResRollbackRole), Policy: Policy(rbStatements...),
 		}}}},
-		{Name: ResRollback, Object: p.zipLambda("rollback", l.SourceCodeHashes.Rollback, ResRollbackRole, rollbackTimeout, rollbackMemoryMB, rbEnv,
+		{Name: ResRollback, Object: p.zipLambda(contract.LambdaRollback, l.SourceCodeHashes.Rollback, ResRollbackRole, rollbackTimeout, rollbackMemoryMB, rbEnv,
 			"Rollback trigger: publishes RollbackRequested so Route 53 fails back to the old system")},
 	}
 	if clusterARN == "" || secretARN == "" || p.Spec.Cutover == nil {
@@ -121,7 +118,7 @@ func (p *Plan) zipLambda(artifact, hash string, role resource.Name, timeout, mem
 	return p.vpcLambda(role, env, lambdav2.FunctionParameters{
 		PackageType:    ptr("Zip"),
 		S3Bucket:       ptr(l.ArtifactBucket),
-		S3Key:          ptr(ArtifactKey(l.Version, artifact)),
+		S3Key:          ptr(contract.ArtifactKey(l.Version, artifact)),
 		SourceCodeHash: ptr(hash),
 		Runtime:        ptr("provided.al2023"),
 		Handler:        ptr("bootstrap"),

@@ -92,6 +92,13 @@ func TestLambdasTier(t *testing.T) {
 				known(v)
 				v.Lambdas = LambdasView{RunForStep: "50", Result: `{"success":true,"checkType":"post_migration","rowsCompared":500}`}
 			}},
+		// The validator reports why it stopped in "error" (contract.ValidationResult):
+		// the function read "errorMessage" and showed such a run as a mismatch.
+		"ValidatorError": {step: 50, run: true, checkType: "post_migration", wantStatus: "the validator failed: source unreachable",
+			views: func(v *Views) {
+				known(v)
+				v.Lambdas = LambdasView{RunForStep: "50", Result: `{"success":false,"checkType":"post_migration","error":"source unreachable","resumeToken":"t"}`}
+			}},
 		"ResultOfAnotherStep": {step: 50, run: true, checkType: "post_migration", wantStatus: "has not run yet",
 			views: func(v *Views) {
 				known(v)

@@ -3,7 +3,8 @@ package fn
 import (
 	"fmt"
 	"strconv"
-	"strings"
+
+	"github.com/acme-payments/xpaymentplatform/internal/contract"
 
 	"github.com/acme-payments/xpaymentplatform/apis/v1alpha1"
 	"github.com/crossplane/function-sdk-go/resource"
@@ -73,7 +74,7 @@ func migrationResources(p *Plan) []Desired {
 					HeartbeatFrequency:  ptr(5.0),
 					CaptureDdls:         ptr(false),
 					PluginName:          ptr("pglogical"),
-					SlotName:            ptr("payment_migration_" + strings.ReplaceAll(p.Spec.EnvironmentSuffix, "-", "_")),
+					SlotName:            ptr(contract.ReplicationSlot(p.Spec.EnvironmentSuffix)),
 					MapBooleanAsBoolean: ptr(true),
 				},
 			}}},

@@ -3,6 +3,8 @@ package fn
 import (
 	"fmt"
 
+	"github.com/acme-payments/xpaymentplatform/internal/contract"
+
 	"github.com/acme-payments/xpaymentplatform/apis/v1alpha1"
 	"github.com/crossplane/function-sdk-go/resource"
 
@@ -54,8 +56,8 @@ func (p *Plan) Alarms() []Alarm {
 				Dimensions:  map[string]string{"ReplicationInstanceIdentifier": p.Name(ResDMSInstance), "ReplicationTaskIdentifier": task},
 				Description: "DMS replication lags behind the source: do not move the cutover forward"})
 		}
-		out = append(out, Alarm{Name: "alarm-validation-failed", Namespace: MetricNamespace, Metric: "ValidationFailed", Statistic: "Sum",
-			Threshold: 1, Comparison: "GreaterThanOrEqualToThreshold", Dimensions: map[string]string{DimensionSuffix: p.Spec.EnvironmentSuffix},
+		out = append(out, Alarm{Name: "alarm-validation-failed", Namespace: contract.MetricNamespace, Metric: contract.MetricValidationFailed, Statistic: "Sum",
+			Threshold: 1, Comparison: "GreaterThanOrEqualToThreshold", Dimensions: map[string]string{contract.DimensionEnvironmentSuffix: p.Spec.EnvironmentSuffix},
 			Description: "The migration validator found differences between source and target"})
 	}
 	return out

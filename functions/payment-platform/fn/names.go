@@ -45,12 +45,6 @@ const (
 	// LabelCutoverGuard marks the health checks the new side's calculated
 	// health check combines.
 	LabelCutoverGuard = "platform.payments.io/cutover-guard"
-	// MetricNamespace is where the platform's own metrics live.
-	MetricNamespace = "PaymentMigration"
-	// MetricRollbackRequested is what the rollback Lambda publishes.
-	MetricRollbackRequested = "RollbackRequested"
-	// DimensionSuffix identifies the platform in PaymentMigration metrics.
-	DimensionSuffix = "EnvironmentSuffix"
 )
 
 // Labels every composed resource carries. LabelResource is what selectors
@@ -227,7 +221,6 @@ const (
 	validationMemoryMB     = 256
 	rollbackTimeout        = 60
 	rollbackMemoryMB       = 128
-	lambdaArtifactPrefix   = "payment-platform"
 	annotationValidateStep = "platform.payments.io/validates-step"
 )
 

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/acme-payments/xpaymentplatform/internal/contract"
+
 	"github.com/acme-payments/xpaymentplatform/apis/v1alpha1"
 	"github.com/crossplane/function-sdk-go/resource"
 
@@ -140,9 +142,9 @@ func guardHealthName(alarm resource.Name) resource.Name { return "health-" + ala
 func (p *Plan) guardAlarms() []Alarm {
 	g := p.Spec.Cutover.Guard
 	out := []Alarm{{
-		Name: ResGuardAlarmRollback, Namespace: MetricNamespace, Metric: MetricRollbackRequested, Statistic: "Maximum",
+		Name: ResGuardAlarmRollback, Namespace: contract.MetricNamespace, Metric: contract.MetricRollbackRequested, Statistic: "Maximum",
 		Threshold: 1, Comparison: "GreaterThanOrEqualToThreshold", EvaluationPeriods: 1, // one request is enough
-		Dimensions:  map[string]string{DimensionSuffix: p.Spec.EnvironmentSuffix},
+		Dimensions:  map[string]string{contract.DimensionEnvironmentSuffix: p.Spec.EnvironmentSuffix},
 		Description: "The rollback Lambda asked for the old system: Route 53 fails back",
 	}}
 	dims := p.albDimensions()

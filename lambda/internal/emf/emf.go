@@ -13,10 +13,12 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/acme-payments/xpaymentplatform/internal/contract"
 )
 
 // Namespace is the CloudWatch namespace of every migration metric.
-const Namespace = "PaymentMigration"
+const Namespace = contract.MetricNamespace
 
 // Units used by this project.
 const (

@@ -22,6 +22,8 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/acme-payments/xpaymentplatform/internal/contract"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
@@ -33,8 +35,8 @@ import (
 
 // Metric published to request the rollback.
 const (
-	Namespace  = "PaymentMigration"
-	MetricName = "RollbackRequested"
+	Namespace  = contract.MetricNamespace
+	MetricName = contract.MetricRollbackRequested
 )
 
 // Replication outcomes.

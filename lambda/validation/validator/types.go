@@ -5,13 +5,15 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/acme-payments/xpaymentplatform/internal/contract"
 )
 
 // Check types.
 const (
-	PreMigration  = "pre_migration"
-	PostMigration = "post_migration"
-	Continuous    = "continuous"
+	PreMigration  = contract.CheckPreMigration
+	PostMigration = contract.CheckPostMigration
+	Continuous    = contract.CheckContinuous
 )
 
 // Check statuses.
@@ -30,55 +32,15 @@ const (
 	Changed         = "changed"
 )
 
-// Request is the Lambda's input.
-type Request struct {
-	Action    string `json:"action,omitempty"`
-	CheckType string `json:"checkType,omitempty"`
-	// LegacyCheckType is the runbook's older spelling, {"check_type": ...}.
-	LegacyCheckType string   `json:"check_type,omitempty"`
-	Tables          []string `json:"tables,omitempty"`
-	ResumeToken     string   `json:"resumeToken,omitempty"`
-}
-
-// Check is one verdict.
-type Check struct {
-	Name    string `json:"name"`
-	Table   string `json:"table,omitempty"`
-	Status  string `json:"status"`
-	Details string `json:"details"`
-}
-
-// Difference is one row that differs between source and target. The key is
-// an HMAC-SHA256 digest; values are never reported.
-type Difference struct {
-	Table  string `json:"table"`
-	KeyMAC string `json:"keyHmac"`
-	Kind   string `json:"kind"`
-}
-
-// Response is the Lambda's output.
-type Response struct {
-	// Success is true only when every check ran to the end and passed.
-	Success   bool    `json:"success"`
-	CheckType string  `json:"checkType"`
-	Checks    []Check `json:"checks"`
-	// RowsCompared counts the rows covered by the data diff so far.
-	RowsCompared int64 `json:"rowsCompared"`
-	// Mismatches counts rows that differ (missing, extra or changed).
-	Mismatches int64 `json:"mismatches"`
-	// ResumeToken is set when the run stopped early (deadline, budget or an
-	// error); invoke again with it to continue where this call stopped.
-	ResumeToken string `json:"resumeToken,omitempty"`
-	// Complete is true when every planned check has run.
-	Complete bool `json:"complete"`
-	// Differences lists differing rows by key digest, capped per table.
-	Differences []Difference `json:"differences,omitempty"`
-	// Error explains why the run stopped before completing, if it did
-	// because of a failure rather than the deadline.
-	Error       string `json:"error,omitempty"`
-	Invocations int    `json:"invocations"`
-	DurationMs  int64  `json:"durationMs"`
-}
+// Request is the Lambda's input, Response its output, Check one verdict
+// and Difference one differing row: the contract the function reads the
+// result by (internal/contract).
+type (
+	Request    = contract.ValidationRequest
+	Response   = contract.ValidationResult
+	Check      = contract.Check
+	Difference = contract.Difference
+)
 
 // ErrBadRequest wraps input validation errors.
 var ErrBadRequest = errors.New("bad request")
