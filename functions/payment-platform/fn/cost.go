@@ -1,15 +1,32 @@
 package fn
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/acme-payments/xpaymentplatform/apis/v1alpha1"
+	"github.com/crossplane/function-sdk-go/resource"
+	appautoscaling "github.com/upbound/provider-aws/v2/apis/cluster/appautoscaling/v1beta1"
+	cloudwatch "github.com/upbound/provider-aws/v2/apis/cluster/cloudwatch/v1beta1"
+	cloudwatchv2 "github.com/upbound/provider-aws/v2/apis/cluster/cloudwatch/v1beta2"
+	cwlogs "github.com/upbound/provider-aws/v2/apis/cluster/cloudwatchlogs/v1beta1"
+	dms "github.com/upbound/provider-aws/v2/apis/cluster/dms/v1beta1"
+	ec2 "github.com/upbound/provider-aws/v2/apis/cluster/ec2/v1beta1"
+	elbv2v2 "github.com/upbound/provider-aws/v2/apis/cluster/elbv2/v1beta2"
+	kms "github.com/upbound/provider-aws/v2/apis/cluster/kms/v1beta1"
+	lambdav2 "github.com/upbound/provider-aws/v2/apis/cluster/lambda/v1beta2"
+	rds "github.com/upbound/provider-aws/v2/apis/cluster/rds/v1beta1"
+	rdsv2 "github.com/upbound/provider-aws/v2/apis/cluster/rds/v1beta2"
+	route53 "github.com/upbound/provider-aws/v2/apis/cluster/route53/v1beta1"
+	wafv2 "github.com/upbound/provider-aws/v2/apis/cluster/wafv2/v1beta1"
 )
 
 // Usage assumptions of the cost estimate: what the price table (pricing.go)
@@ -105,31 +122,29 @@ type CostLine struct {
 	Basis string
 }
 
-// EstimateCost estimates the monthly cost of what a defaulted spec creates,
-// from the price table of its region (pricing.go) and the usage assumptions
-// above: at minimum capacity (Aurora at minCapacity on every instance,
-// provisioned concurrency at min) and at maximum capacity (maxCapacity, max).
-// It is pure: it reads the spec, never changes it, and always returns the
-// lines in the same order. Totals are rounded up to whole dollars.
+// PriceResources estimates the monthly cost of the resources the tiers
+// built for a defaulted spec (fn.go's EstimateCost builds them in the world
+// where everything exists), from the price table of its region
+// (pricing.go) and the usage assumptions above: at minimum capacity (Aurora
+// at the cluster's minimum on every instance, provisioned concurrency at
+// its scaling minimum) and at maximum. What is priced is counted from the
+// resources — gateways, instances, alarms, health checks, log groups with
+// their retention — so a resource a tier adds is priced without touching
+// this file, when its kind is one the estimate knows. It is pure and
+// always returns the lines in the same order; totals are rounded up to
+// whole dollars.
 //
 // It returns an error naming the field when the spec cannot be priced: a
 // region the table does not cover, a DMS class without a price, or a spec
 // that was not defaulted.
-func EstimateCost(spec *v1alpha1.XPaymentPlatformSpec) (v1alpha1.CostEstimate, []CostLine, error) {
-	if spec == nil {
-		return v1alpha1.CostEstimate{}, nil, errors.New("spec: required")
+func PriceResources(spec *v1alpha1.XPaymentPlatformSpec, resources []Desired) (v1alpha1.CostEstimate, []CostLine, error) {
+	pr, err := pricesOf(spec)
+	if err != nil {
+		return v1alpha1.CostEstimate{}, nil, err
 	}
-	if errs := notDefaulted(spec); len(errs) > 0 {
-		return v1alpha1.CostEstimate{}, nil, joinErrors(errs)
-	}
-	pr, ok := PricesFor(spec.Region)
-	if !ok {
-		return v1alpha1.CostEstimate{}, nil, fmt.Errorf("spec.region: the price table (%s) has no prices for %q; it covers %s",
-			PricesAsOf, spec.Region, strings.Join(PricedRegions(), ", "))
-	}
-	e := estimator{s: spec, p: pr}
-	if spec.MigrationEnabled() {
-		class := spec.Migration.ReplicationInstanceClass
+	e := estimator{s: spec, p: pr, inv: takeInventory(resources)}
+	if d := e.inv.dms; d != nil {
+		class := str(d.ReplicationInstanceClass)
 		if _, ok := pr.DMSInstanceHour[class]; !ok {
 			return v1alpha1.CostEstimate{}, nil, fmt.Errorf("spec.migration.replicationInstanceClass: the price table (%s) has no price for %q; priced classes: %s",
 				PricesAsOf, class, strings.Join(pr.PricedDMSClasses(), ", "))
@@ -146,6 +161,117 @@ func EstimateCost(spec *v1alpha1.XPaymentPlatformSpec) (v1alpha1.CostEstimate, [
 		Max:        int((maxCents + 99) / 100),
 		PriceTable: PriceTableName,
 	}, lines, nil
+}
+
+// pricesOf is the price table of a spec that can be priced: defaulted, in
+// a region the table covers.
+func pricesOf(spec *v1alpha1.XPaymentPlatformSpec) (*Prices, error) {
+	if spec == nil {
+		return nil, errors.New("spec: required")
+	}
+	if errs := notDefaulted(spec); len(errs) > 0 {
+		return nil, errs.ToAggregate()
+	}
+	pr, ok := PricesFor(spec.Region)
+	if !ok {
+		return nil, fmt.Errorf("spec.region: the price table (%s) has no prices for %q; it covers %s",
+			PricesAsOf, spec.Region, strings.Join(PricedRegions(), ", "))
+	}
+	return pr, nil
+}
+
+// inventory is what the tiers built, counted as it is billed.
+type inventory struct {
+	natGateways, publicIPs int
+	// cluster is the Aurora cluster (its Serverless v2 range); instances
+	// its db.serverless instances.
+	cluster   *rdsv2.ClusterParameters
+	instances int
+	dms       *dms.ReplicationInstanceParameters
+	lbs       int
+	// targetHealthInterval is the target group's health check interval.
+	targetHealthInterval float64
+	// api is the payment API function; warmMin and warmMax the range its
+	// provisioned concurrency scales in.
+	api              *lambdav2.FunctionParameters
+	warmMin, warmMax int
+	webACLs          []*wafv2.WebACLParameters
+	zones            int
+	healthChecks     []*route53.HealthCheckParameters
+	keys             int
+	managedSecrets   int
+	alarms           []*cloudwatchv2.MetricAlarmParameters
+	dashboards       int
+	// logGroups are the log groups by composition-resource name.
+	logGroups map[resource.Name]*cwlogs.GroupParameters
+	// validator and replication: the validation Lambda and the DMS task
+	// exist (their metrics and logs are priced).
+	validator, replication bool
+}
+
+func takeInventory(resources []Desired) inventory {
+	inv := inventory{logGroups: map[resource.Name]*cwlogs.GroupParameters{}}
+	for _, d := range resources {
+		switch o := d.Object.(type) {
+		case *ec2.NATGateway:
+			inv.natGateways++
+		case *ec2.EIP:
+			inv.publicIPs++
+		case *rdsv2.Cluster:
+			inv.cluster = &o.Spec.ForProvider
+			if o.Spec.ForProvider.ManageMasterUserPassword != nil && *o.Spec.ForProvider.ManageMasterUserPassword {
+				inv.managedSecrets++
+			}
+		case *rds.ClusterInstance:
+			if str(o.Spec.ForProvider.InstanceClass) == "db.serverless" {
+				inv.instances++
+			}
+		case *dms.ReplicationInstance:
+			inv.dms = &o.Spec.ForProvider
+		case *dms.ReplicationTask:
+			inv.replication = true
+		case *elbv2v2.LB:
+			inv.lbs++
+		case *elbv2v2.LBTargetGroup:
+			if hc := o.Spec.ForProvider.HealthCheck; hc != nil && hc.Interval != nil {
+				inv.targetHealthInterval = *hc.Interval
+			}
+		case *lambdav2.Function:
+			switch d.Name {
+			case ResAPI:
+				inv.api = &o.Spec.ForProvider
+			case ResValidation:
+				inv.validator = true
+			}
+		case *appautoscaling.Target:
+			if str(o.Spec.ForProvider.ScalableDimension) == "lambda:function:ProvisionedConcurrency" {
+				inv.warmMin, inv.warmMax = int(deref(o.Spec.ForProvider.MinCapacity)), int(deref(o.Spec.ForProvider.MaxCapacity))
+			}
+		case *wafv2.WebACL:
+			inv.webACLs = append(inv.webACLs, &o.Spec.ForProvider)
+		case *route53.Zone:
+			inv.zones++
+		case *route53.HealthCheck:
+			inv.healthChecks = append(inv.healthChecks, &o.Spec.ForProvider)
+		case *kms.Key:
+			inv.keys++
+		case *cloudwatchv2.MetricAlarm:
+			inv.alarms = append(inv.alarms, &o.Spec.ForProvider)
+		case *cloudwatch.Dashboard:
+			inv.dashboards++
+		case *cwlogs.Group:
+			inv.logGroups[d.Name] = &o.Spec.ForProvider
+		}
+	}
+	return inv
+}
+
+func deref[T any](v *T) T {
+	var zero T
+	if v == nil {
+		return zero
+	}
+	return *v
 }
 
 // notDefaulted reports the fields EstimateCost needs that Default sets.
@@ -175,21 +301,15 @@ func notDefaulted(s *v1alpha1.XPaymentPlatformSpec) field.ErrorList {
 	return errs
 }
 
-func joinErrors(errs field.ErrorList) error {
-	msgs := make([]string, len(errs))
-	for i, e := range errs {
-		msgs[i] = e.Error()
-	}
-	return errors.New(strings.Join(msgs, "; "))
-}
-
 // cents rounds dollars to whole cents.
 func cents(usd float64) int64 { return int64(math.Round(usd * 100)) }
 
-// estimator computes the lines of one spec.
+// estimator computes the lines of one platform: the spec's capacities and
+// usage, what the tiers built.
 type estimator struct {
-	s *v1alpha1.XPaymentPlatformSpec
-	p *Prices
+	s   *v1alpha1.XPaymentPlatformSpec
+	p   *Prices
+	inv inventory
 }
 
 func (e estimator) lines() []CostLine {
@@ -213,22 +333,13 @@ func both(item string, usd float64, basis string) CostLine {
 	return CostLine{Item: item, Min: usd, Max: usd, Basis: basis}
 }
 
-// natGateways is how many NAT gateways the network tier creates.
-func (e estimator) natGateways() int {
-	if e.s.Network.NATMode == v1alpha1.NATSingle {
-		return 1
-	}
-	return e.s.Network.AvailabilityZones
-}
-
 func (e estimator) nat() []CostLine {
-	n := float64(e.natGateways())
-	p := e.p
+	n, ips, p := float64(e.inv.natGateways), float64(e.inv.publicIPs), e.p
 	return []CostLine{
 		both("NAT gateways", n*(HoursPerMonth*p.NATGatewayHour+NATDataGBPerGateway*p.NATGatewayGB),
 			fmt.Sprintf("%g × (730 h × $%g + %g GB × $%g/GB)", n, p.NATGatewayHour, NATDataGBPerGateway, p.NATGatewayGB)),
-		both("NAT gateway public IPv4 addresses", n*HoursPerMonth*p.PublicIPv4Hour,
-			fmt.Sprintf("%g × 730 h × $%g", n, p.PublicIPv4Hour)),
+		both("NAT gateway public IPv4 addresses", ips*HoursPerMonth*p.PublicIPv4Hour,
+			fmt.Sprintf("%g × 730 h × $%g", ips, p.PublicIPv4Hour)),
 	}
 }
 
@@ -241,16 +352,19 @@ func (e estimator) dataGB() (float64, string) {
 }
 
 func (e estimator) aurora() []CostLine {
-	d, p := e.s.Database, e.p
-	n := float64(d.Instances)
+	c, p := e.inv.cluster, e.p
+	if c == nil {
+		return nil
+	}
+	n := float64(e.inv.instances)
+	lo, hi := deref(c.Serverlessv2ScalingConfiguration.MinCapacity), deref(c.Serverlessv2ScalingConfiguration.MaxCapacity)
 	gb, from := e.dataGB()
 	return []CostLine{
 		{
-			Item: "Aurora Serverless v2 capacity",
-			Min:  n * d.MinCapacity * HoursPerMonth * p.AuroraACUHour,
-			Max:  n * d.MaxCapacity * HoursPerMonth * p.AuroraACUHour,
-			Basis: fmt.Sprintf("%g instances × %g–%g ACU × 730 h × $%g/ACU-h (each instance scales on its own)",
-				n, d.MinCapacity, d.MaxCapacity, p.AuroraACUHour),
+			Item:  "Aurora Serverless v2 capacity",
+			Min:   n * lo * HoursPerMonth * p.AuroraACUHour,
+			Max:   n * hi * HoursPerMonth * p.AuroraACUHour,
+			Basis: fmt.Sprintf("%g instances × %g–%g ACU × 730 h × $%g/ACU-h (each instance scales on its own)", n, lo, hi, p.AuroraACUHour),
 		},
 		both("Aurora storage", gb*p.AuroraStorageGB, fmt.Sprintf("%g GB (%s) × $%g/GB-month", gb, from, p.AuroraStorageGB)),
 		{
@@ -264,22 +378,23 @@ func (e estimator) aurora() []CostLine {
 }
 
 func (e estimator) dms() []CostLine {
-	if !e.s.MigrationEnabled() {
+	d, p := e.inv.dms, e.p
+	if d == nil {
 		return nil
 	}
-	m, p := e.s.Migration, e.p
-	class := m.ReplicationInstanceClass
+	class := str(d.ReplicationInstanceClass)
 	copies, az := 1.0, "single-AZ"
-	if m.MultiAZ != nil && *m.MultiAZ {
+	if deref(d.MultiAz) {
 		copies, az = 2, "Multi-AZ"
 	}
+	storage := int(deref(d.AllocatedStorage))
 	included := p.DMSIncludedStorageGB[dmsFamily(class)]
-	billable := float64(max(0, m.AllocatedStorageGB-included))
+	billable := float64(max(0, storage-included))
 	return []CostLine{
 		both("DMS replication instance", copies*HoursPerMonth*p.DMSInstanceHour[class],
 			fmt.Sprintf("%s %s: %g × 730 h × $%g", class, az, copies, p.DMSInstanceHour[class])),
 		both("DMS storage", copies*billable*p.DMSStorageGB,
-			fmt.Sprintf("(%d GB − %d GB included) × %g × $%g/GB-month", m.AllocatedStorageGB, included, copies, p.DMSStorageGB)),
+			fmt.Sprintf("(%d GB − %d GB included) × %g × $%g/GB-month", storage, included, copies, p.DMSStorageGB)),
 	}
 }
 
@@ -293,64 +408,71 @@ func dmsFamily(class string) string {
 }
 
 func (e estimator) alb() []CostLine {
-	if !e.hasEdge() {
+	if e.inv.lbs == 0 {
 		return nil
 	}
-	p := e.p
-	return []CostLine{both("Application Load Balancer", HoursPerMonth*(p.ALBHour+ALBLCUs*p.ALBLCUHour),
-		fmt.Sprintf("730 h × ($%g + %g LCU × $%g)", p.ALBHour, ALBLCUs, p.ALBLCUHour))}
+	n, p := float64(e.inv.lbs), e.p
+	return []CostLine{both("Application Load Balancer", n*HoursPerMonth*(p.ALBHour+ALBLCUs*p.ALBLCUHour),
+		fmt.Sprintf("%g × 730 h × ($%g + %g LCU × $%g)", n, p.ALBHour, ALBLCUs, p.ALBLCUHour))}
 }
 
-// hasEdge reports whether the ALB and WAF are created.
-func (e estimator) hasEdge() bool { return e.s.Ingress != nil && e.s.API != nil }
-
-// hasCutover reports whether the Route 53 cutover is created.
-func (e estimator) hasCutover() bool { return e.s.Cutover != nil && e.hasEdge() }
+// servesAPI reports whether the payment API is behind a load balancer:
+// then the transactions and the health checks invoke it.
+func (e estimator) servesAPI() bool { return e.inv.lbs > 0 && e.inv.api != nil }
 
 // transactions a month.
 func transactions() float64 { return TransactionsPerDay * DaysPerMonth }
 
-// route53HealthRequests are the calls of Route 53's HTTPS check of the ALB a
-// month.
+// isALBCheck reports whether a health check calls the load balancer.
+func isALBCheck(hc *route53.HealthCheckParameters) bool {
+	return strings.HasPrefix(str(hc.Type), "HTTP") && strings.HasSuffix(str(hc.Fqdn), ".elb.amazonaws.com")
+}
+
+// route53HealthRequests are the calls of Route 53's checks of the load
+// balancer a month: every checker, every interval.
 func (e estimator) route53HealthRequests() float64 {
-	if !e.hasCutover() {
-		return 0
+	var n float64
+	for _, hc := range e.inv.healthChecks {
+		if isALBCheck(hc) && deref(hc.RequestInterval) > 0 {
+			n += Route53CheckersPerHealthCheck * SecondsPerMonth / deref(hc.RequestInterval)
+		}
 	}
-	return Route53CheckersPerHealthCheck * SecondsPerMonth / HealthCheckIntervalSeconds
+	return n
 }
 
 // healthInvocations are the /health invocations of the API a month: the
-// ALB's target health check from each node and Route 53's check.
+// target group's health check from each load balancer node (one per AZ)
+// and Route 53's checks.
 func (e estimator) healthInvocations() float64 {
-	if !e.hasEdge() {
+	if !e.servesAPI() || e.inv.targetHealthInterval == 0 {
 		return 0
 	}
-	return float64(e.s.Network.AvailabilityZones)*SecondsPerMonth/ALBTargetHealthCheckSeconds + e.route53HealthRequests()
+	return float64(e.s.Network.AvailabilityZones)*SecondsPerMonth/e.inv.targetHealthInterval + e.route53HealthRequests()
 }
 
 // invocations of the API a month: transactions reach it only through the
-// ALB.
+// load balancer.
 func (e estimator) invocations() float64 {
-	if !e.hasEdge() {
+	if !e.servesAPI() {
 		return 0
 	}
 	return transactions() + e.healthInvocations()
 }
 
 func (e estimator) lambda() []CostLine {
-	a := e.s.API
+	a := e.inv.api
 	if a == nil {
 		return nil
 	}
 	p := e.p
-	gb := float64(a.MemoryMB) / 1024
-	pc := a.ProvisionedConcurrency
+	gb := deref(a.MemorySize) / 1024
+	lo, hi := e.inv.warmMin, e.inv.warmMax
 	warm := func(n int) float64 { return float64(n) * gb * SecondsPerMonth * p.LambdaPCGBSecond }
 	out := []CostLine{{
 		Item:  "Lambda provisioned concurrency",
-		Min:   warm(pc.Min),
-		Max:   warm(pc.Max),
-		Basis: fmt.Sprintf("%d–%d × %g GB × 2,628,000 s × $%s/GB-s", pc.Min, pc.Max, gb, num(p.LambdaPCGBSecond)),
+		Min:   warm(lo),
+		Max:   warm(hi),
+		Basis: fmt.Sprintf("%d–%d × %g GB × 2,628,000 s × $%s/GB-s", lo, hi, gb, num(p.LambdaPCGBSecond)),
 	}}
 	inv := e.invocations()
 	if inv == 0 {
@@ -365,14 +487,14 @@ func (e estimator) lambda() []CostLine {
 		}
 		return p.LambdaGBSecond
 	}
-	prices := "$" + num(price(pc.Min))
-	if price(pc.Min) != price(pc.Max) {
-		prices += "–$" + num(price(pc.Max))
+	prices := "$" + num(price(lo))
+	if price(lo) != price(hi) {
+		prices += "–$" + num(price(hi))
 	}
 	return append(out, CostLine{
 		Item: "Lambda requests and duration",
-		Min:  inv/1e6*p.LambdaRequestsM + gbs*price(pc.Min),
-		Max:  inv/1e6*p.LambdaRequestsM + gbs*price(pc.Max),
+		Min:  inv/1e6*p.LambdaRequestsM + gbs*price(lo),
+		Max:  inv/1e6*p.LambdaRequestsM + gbs*price(hi),
 		Basis: fmt.Sprintf("%.2f M invocations (%s tx/day + health checks) × $%g/M + %s GB-s × %s/GB-s",
 			inv/1e6, thousands(TransactionsPerDay), p.LambdaRequestsM, thousands(gbs), prices),
 	})
@@ -392,105 +514,146 @@ func thousands(v float64) string {
 }
 
 func (e estimator) waf() []CostLine {
-	in := e.s.Ingress
-	if !e.hasEdge() {
-		return nil
-	}
 	p := e.p
-	rules := 2.0 // the per-IP rate limit and the AWS common rule set
-	if in.WAF.SQLInjection == nil || *in.WAF.SQLInjection {
-		rules++
-	}
-	reqs := (transactions() + e.route53HealthRequests()) / 1e6
-	return []CostLine{both("WAF web ACL", p.WAFWebACLMonth+rules*p.WAFRuleMonth+reqs*p.WAFRequestsM,
-		fmt.Sprintf("$%g + %g rules × $%g + %.2f M requests × $%g/M", p.WAFWebACLMonth, rules, p.WAFRuleMonth, reqs, p.WAFRequestsM))}
-}
-
-func (e estimator) route53() []CostLine {
-	if !e.hasCutover() {
-		return nil
-	}
-	c, p := e.s.Cutover, e.p
 	var out []CostLine
-	if c.CreateHostedZone {
-		out = append(out, both("Route 53 hosted zone", p.Route53ZoneMonth, "1 zone"))
+	for _, acl := range e.inv.webACLs {
+		var rules []json.RawMessage
+		_ = json.Unmarshal([]byte(str(acl.RuleJSON)), &rules)
+		n := float64(len(rules))
+		reqs := (transactions() + e.route53HealthRequests()) / 1e6
+		out = append(out, both("WAF web ACL", p.WAFWebACLMonth+n*p.WAFRuleMonth+reqs*p.WAFRequestsM,
+			fmt.Sprintf("$%g + %g rules × $%g + %.2f M requests × $%g/M", p.WAFWebACLMonth, n, p.WAFRuleMonth, reqs, p.WAFRequestsM)))
 	}
-	// The old system: HTTPS at a 10 s interval, two optional features on a
-	// non-AWS endpoint. The ALB: the same on an AWS endpoint. The new side's
-	// calculated check and one CloudWatch-metric check per guard alarm are
-	// basic AWS-endpoint checks.
-	oldCheck := p.HealthCheckNonAWS + 2*p.HealthCheckFeatureNonAWS
-	albCheck := p.HealthCheckAWS + 2*p.HealthCheckFeatureAWS
-	basic := 1 + guardAlarmCount
-	out = append(out,
-		both("Route 53 health checks", oldCheck+albCheck+float64(basic)*p.HealthCheckAWS,
-			fmt.Sprintf("old system HTTPS+fast $%g, ALB HTTPS+fast $%g, %d calculated/metric × $%g", oldCheck, albCheck, basic, p.HealthCheckAWS)),
-		both("Route 53 queries", Route53QueriesMillions*p.Route53QueriesM,
-			fmt.Sprintf("%g M queries × $%g/M (assumed)", Route53QueriesMillions, p.Route53QueriesM)),
-	)
 	return out
 }
 
-// guardAlarmCount is the cutover's guard alarms (routing.go): 5xx, latency
-// and RollbackRequested.
-const guardAlarmCount = 3
+// healthCheckPrice is what Route 53 bills a health check a month: a basic
+// check on an AWS endpoint or another (calculated and CloudWatch-metric
+// checks are AWS ones), plus each optional feature it uses (HTTPS, a
+// 10-second interval, latency measurement, string matching).
+func (e estimator) healthCheckPrice(hc *route53.HealthCheckParameters) (usd float64, features int, aws bool) {
+	typ := str(hc.Type)
+	aws = !strings.HasPrefix(typ, "HTTP") && typ != "TCP" || strings.HasSuffix(str(hc.Fqdn), ".amazonaws.com")
+	if strings.HasPrefix(typ, "HTTPS") {
+		features++
+	}
+	if deref(hc.RequestInterval) == 10 {
+		features++
+	}
+	if deref(hc.MeasureLatency) {
+		features++
+	}
+	if str(hc.SearchString) != "" {
+		features++
+	}
+	if aws {
+		return e.p.HealthCheckAWS + float64(features)*e.p.HealthCheckFeatureAWS, features, true
+	}
+	return e.p.HealthCheckNonAWS + float64(features)*e.p.HealthCheckFeatureNonAWS, features, false
+}
+
+func (e estimator) route53() []CostLine {
+	p := e.p
+	var out []CostLine
+	if n := e.inv.zones; n > 0 {
+		out = append(out, both("Route 53 hosted zone", float64(n)*p.Route53ZoneMonth, fmt.Sprintf("%d zone", n)))
+	}
+	if len(e.inv.healthChecks) == 0 {
+		return out
+	}
+	var usd float64
+	kinds := map[string]int{}
+	for _, hc := range e.inv.healthChecks {
+		price, features, aws := e.healthCheckPrice(hc)
+		usd += price
+		kind := str(hc.Type)
+		if strings.HasPrefix(kind, "HTTP") {
+			kind += map[bool]string{true: " on AWS", false: " off AWS"}[aws]
+		}
+		if features > 0 {
+			kind += fmt.Sprintf(" +%d features", features)
+		}
+		kinds[fmt.Sprintf("%s $%g", kind, price)]++
+	}
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(kinds)) {
+		parts = append(parts, fmt.Sprintf("%d %s", kinds[k], k))
+	}
+	return append(out,
+		both("Route 53 health checks", usd, strings.Join(parts, ", ")),
+		both("Route 53 queries", Route53QueriesMillions*p.Route53QueriesM,
+			fmt.Sprintf("%g M queries × $%g/M (assumed)", Route53QueriesMillions, p.Route53QueriesM)),
+	)
+}
 
 func (e estimator) kms() []CostLine {
-	p := e.p
-	return []CostLine{both("KMS platform key", p.KMSKeyMonth+KMSRequestsPerMonth/1e4*p.KMSRequests10K,
-		fmt.Sprintf("1 key × $%g + %s requests × $%g/10k", p.KMSKeyMonth, thousands(KMSRequestsPerMonth), p.KMSRequests10K))}
+	n, p := float64(e.inv.keys), e.p
+	if n == 0 {
+		return nil
+	}
+	return []CostLine{both("KMS platform key", n*p.KMSKeyMonth+KMSRequestsPerMonth/1e4*p.KMSRequests10K,
+		fmt.Sprintf("%g key × $%g + %s requests × $%g/10k", n, p.KMSKeyMonth, thousands(KMSRequestsPerMonth), p.KMSRequests10K))}
 }
 
 func (e estimator) secrets() []CostLine {
-	p := e.p
-	return []CostLine{both("Secrets Manager database secret", p.SecretMonth+SecretRequestsPerMonth/1e4*p.SecretRequests10K,
-		fmt.Sprintf("1 secret × $%g + %s calls × $%g/10k", p.SecretMonth, thousands(SecretRequestsPerMonth), p.SecretRequests10K))}
+	n, p := float64(e.inv.managedSecrets), e.p
+	if n == 0 {
+		return nil
+	}
+	return []CostLine{both("Secrets Manager database secret", n*p.SecretMonth+SecretRequestsPerMonth/1e4*p.SecretRequests10K,
+		fmt.Sprintf("%g secret × $%g + %s calls × $%g/10k", n, p.SecretMonth, thousands(SecretRequestsPerMonth), p.SecretRequests10K))}
 }
 
-// alarms counts the CloudWatch alarms once everything they watch exists:
-// the monitoring tier's (Plan.Alarms) and the cutover's guard alarms.
-func (e estimator) alarms() int {
-	n := 2 // Aurora CPU and ACU utilization
-	if e.s.API != nil {
-		n += 2 // Lambda errors and throttles
+// customMetrics are the platform's own metrics the Lambdas publish: the
+// validator's per check type, and the rollback trigger's.
+func (e estimator) customMetrics() int {
+	n := 0
+	if e.inv.validator {
+		n += ValidationMetrics
 	}
-	if e.hasEdge() {
-		n += 2 // ALB latency and 5xx
-	}
-	if e.s.MigrationEnabled() {
-		n += 2 // DMS CDC latency, validation failed
-	}
-	if e.hasCutover() {
-		n += guardAlarmCount
+	if _, ok := e.inv.logGroups[ResRollbackLogGroup]; ok {
+		n++ // RollbackRequested
 	}
 	return n
 }
 
+// logGB are the log groups' monthly volumes, by group.
+func (e estimator) logGB() map[resource.Name]float64 {
+	v := map[resource.Name]float64{
+		ResFlowLogGroup:       FlowLogGBPerAZ * float64(e.s.Network.AvailabilityZones),
+		ResDBLogGroup:         DatabaseLogGB,
+		ResAPILogGroup:        e.invocations() * LogKBPerInvocation / (1024 * 1024),
+		ResValidationLogGroup: LambdaToolsLogGB / 2,
+		ResRollbackLogGroup:   LambdaToolsLogGB / 2,
+	}
+	for n := range v {
+		if _, ok := e.inv.logGroups[n]; !ok {
+			delete(v, n)
+		}
+	}
+	return v
+}
+
 func (e estimator) cloudwatch() []CostLine {
-	s, p := e.s, e.p
-	alarms := e.alarms()
-	metrics := 0
-	if s.Migration != nil {
-		metrics += ValidationMetrics
+	p := e.p
+	alarms, dashboards, metrics := len(e.inv.alarms), e.inv.dashboards, e.customMetrics()
+	months := func(days float64) float64 { return days / DaysPerMonth }
+	var ingested, stored float64
+	for n, gb := range e.logGB() {
+		ingested += gb
+		stored += gb * months(deref(e.inv.logGroups[n].RetentionInDays)) * LogCompression
 	}
-	if e.hasCutover() {
-		metrics++ // RollbackRequested
+	if e.inv.replication {
+		// DMS writes its task logs to a group it creates itself, kept as
+		// long as the platform's logs.
+		ingested += DMSLogGB
+		stored += DMSLogGB * months(float64(e.s.Monitoring.LogRetentionDays)) * LogCompression
 	}
-	flow := FlowLogGBPerAZ * float64(s.Network.AvailabilityZones)
-	other := DatabaseLogGB + e.invocations()*LogKBPerInvocation/(1024*1024)
-	if s.MigrationEnabled() {
-		other += DMSLogGB
-	}
-	if s.Migration != nil || e.hasCutover() {
-		other += LambdaToolsLogGB
-	}
-	months := func(days int) float64 { return float64(days) / DaysPerMonth }
-	stored := (flow*months(s.Network.FlowLogRetentionDays) + other*months(s.Monitoring.LogRetentionDays)) * LogCompression
 	return []CostLine{
-		both("CloudWatch alarms, dashboard and metrics", float64(alarms)*p.AlarmMonth+p.DashboardMonth+float64(metrics)*p.CustomMetricMonth,
-			fmt.Sprintf("%d alarms × $%g + 1 dashboard × $%g + %d custom metrics × $%g", alarms, p.AlarmMonth, p.DashboardMonth, metrics, p.CustomMetricMonth)),
-		both("CloudWatch Logs", (flow+other)*p.LogsIngestGB+stored*p.LogsStorageGB,
-			fmt.Sprintf("%.1f GB ingested × $%g + %.1f GB stored at full retention × $%g", flow+other, p.LogsIngestGB, stored, p.LogsStorageGB)),
+		both("CloudWatch alarms, dashboard and metrics", float64(alarms)*p.AlarmMonth+float64(dashboards)*p.DashboardMonth+float64(metrics)*p.CustomMetricMonth,
+			fmt.Sprintf("%d alarms × $%g + %d dashboard × $%g + %d custom metrics × $%g", alarms, p.AlarmMonth, dashboards, p.DashboardMonth, metrics, p.CustomMetricMonth)),
+		both("CloudWatch Logs", ingested*p.LogsIngestGB+stored*p.LogsStorageGB,
+			fmt.Sprintf("%.1f GB ingested × $%g + %.1f GB stored at full retention × $%g", ingested, p.LogsIngestGB, stored, p.LogsStorageGB)),
 	}
 }
 

@@ -6,10 +6,13 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	cloudwatchv2 "github.com/upbound/provider-aws/v2/apis/cluster/cloudwatch/v1beta2"
+	ec2 "github.com/upbound/provider-aws/v2/apis/cluster/ec2/v1beta1"
 	"sigs.k8s.io/yaml"
 
 	"github.com/acme-payments/xpaymentplatform/apis/v1alpha1"
@@ -52,7 +55,7 @@ func copySpec(t *testing.T, s *v1alpha1.XPaymentPlatformSpec) *v1alpha1.XPayment
 	return out
 }
 
-func estimate(t *testing.T, s *v1alpha1.XPaymentPlatformSpec) (v1alpha1.CostEstimate, []CostLine) {
+func estimateOf(t *testing.T, s *v1alpha1.XPaymentPlatformSpec) (v1alpha1.CostEstimate, []CostLine) {
 	t.Helper()
 	est, lines, err := EstimateCost(s)
 	if err != nil {
@@ -84,7 +87,7 @@ func logLines(t *testing.T, est v1alpha1.CostEstimate, lines []CostLine) {
 // what the budget Warning is for.
 func TestEstimateCostProdClaim(t *testing.T) {
 	prod := exampleSpec(t, "claim-prod.yaml")
-	est, lines := estimate(t, prod)
+	est, lines := estimateOf(t, prod)
 	logLines(t, est, lines)
 	t.Logf("examples/claim-prod.yaml: $%d/month at minimum capacity, $%d/month at maximum capacity (budget $%d)",
 		est.Min, est.Max, prod.Monitoring.BudgetMonthlyUSD)
@@ -106,14 +109,17 @@ func TestEstimateCostProdClaim(t *testing.T) {
 
 func TestEstimateCostDevCheaperThanProd(t *testing.T) {
 	dev, prod := exampleSpec(t, "claim.yaml"), exampleSpec(t, "claim-prod.yaml")
-	d, dl := estimate(t, dev)
-	p, _ := estimate(t, prod)
+	d, dl := estimateOf(t, dev)
+	p, _ := estimateOf(t, prod)
 	logLines(t, d, dl)
 	t.Logf("examples/claim.yaml: $%d/month at minimum capacity, $%d/month at maximum capacity", d.Min, d.Max)
 	if d.Min >= p.Min || d.Max >= p.Max {
 		t.Errorf("dev $%d–$%d is not cheaper than prod $%d–$%d", d.Min, d.Max, p.Min, p.Max)
 	}
-	if want := (v1alpha1.CostEstimate{Min: 341, Max: 1014, PriceTable: PriceTableName}); d != want {
+	// The dev claim has no migration Lambdas: none of their 13 custom
+	// metrics or their logs (the estimate priced them from the spec's
+	// migration block before it priced what the tiers build: $341–$1,014).
+	if want := (v1alpha1.CostEstimate{Min: 337, Max: 1010, PriceTable: PriceTableName}); d != want {
 		t.Errorf("dev estimate = %+v, want %+v", d, want)
 	}
 }
@@ -122,7 +128,7 @@ func TestEstimateCostDevCheaperThanProd(t *testing.T) {
 // nothing else.
 func TestEstimateCostCapacity(t *testing.T) {
 	base := exampleSpec(t, "claim-prod.yaml")
-	b, _ := estimate(t, base)
+	b, _ := estimateOf(t, base)
 	cases := map[string]struct {
 		edit             func(*v1alpha1.XPaymentPlatformSpec)
 		minMoves, maxUps bool
@@ -135,7 +141,7 @@ func TestEstimateCostCapacity(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			s := copySpec(t, base)
 			tc.edit(s)
-			got, _ := estimate(t, s)
+			got, _ := estimateOf(t, s)
 			switch {
 			case tc.maxUps && (got.Max <= b.Max || got.Min != b.Min):
 				t.Errorf("got $%d–$%d, want min $%d unchanged and max above $%d", got.Min, got.Max, b.Min, b.Max)
@@ -146,10 +152,10 @@ func TestEstimateCostCapacity(t *testing.T) {
 	}
 	// An extra instance (dev has 2 of 3 AZs) raises both bounds.
 	dev := exampleSpec(t, "claim.yaml")
-	d, _ := estimate(t, dev)
+	d, _ := estimateOf(t, dev)
 	more := copySpec(t, dev)
 	more.Database.Instances = 3
-	m, _ := estimate(t, more)
+	m, _ := estimateOf(t, more)
 	if m.Min <= d.Min || m.Max <= d.Max {
 		t.Errorf("3 instances $%d–$%d, 2 instances $%d–$%d: want both bounds higher", m.Min, m.Max, d.Min, d.Max)
 	}
@@ -159,8 +165,8 @@ func TestEstimateCostCapacity(t *testing.T) {
 // the price table.
 func TestEstimateCostLines(t *testing.T) {
 	prod, dev := exampleSpec(t, "claim-prod.yaml"), exampleSpec(t, "claim.yaml")
-	_, pl := estimate(t, prod)
-	_, dl := estimate(t, dev)
+	_, pl := estimateOf(t, prod)
+	_, dl := estimateOf(t, dev)
 	cases := []struct {
 		name     string
 		lines    []CostLine
@@ -268,7 +274,7 @@ func TestEstimateCostFollowsSpec(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			s := copySpec(t, exampleSpec(t, "claim-prod.yaml"))
 			tc.edit(s)
-			_, lines := estimate(t, s)
+			_, lines := estimateOf(t, s)
 			for _, item := range tc.absent {
 				if l, ok := line(lines, item); ok {
 					t.Errorf("unexpected line %+v", l)
@@ -392,8 +398,8 @@ func TestDMSPriceTableMatchesPattern(t *testing.T) {
 func TestEstimateCostIsPure(t *testing.T) {
 	s := exampleSpec(t, "claim-prod.yaml")
 	before := copySpec(t, s)
-	e1, l1 := estimate(t, s)
-	e2, l2 := estimate(t, s)
+	e1, l1 := estimateOf(t, s)
+	e2, l2 := estimateOf(t, s)
 	if !reflect.DeepEqual(s, before) {
 		t.Errorf("EstimateCost changed the spec: %s", cmp.Diff(before, s))
 	}
@@ -407,5 +413,44 @@ func TestEstimateCostIsPure(t *testing.T) {
 	}
 	if int(math.Ceil(sumMin-0.005)) != e1.Min || int(math.Ceil(sumMax-0.005)) != e1.Max {
 		t.Errorf("totals %d/%d are not the lines' sums %.2f/%.2f rounded up", e1.Min, e1.Max, sumMin, sumMax)
+	}
+}
+
+// TestCostPricesWhatTheTiersBuilt: the estimate counts the resources, not
+// the spec: one more alarm or NAT gateway among the resources is priced as
+// one more, and the platform priced is the complete one (the guard alarms
+// and health checks that wait for the load balancer are in it).
+func TestCostPricesWhatTheTiersBuilt(t *testing.T) {
+	spec := exampleSpec(t, "claim-prod.yaml")
+	p := NewPlan(spec, nil)
+	p.View = completeViews()
+	var built []Desired
+	for _, tier := range tiers {
+		built = append(built, tier(p).Resources...)
+	}
+	_, base, err := PriceResources(spec, built)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l, _ := line(base, "Route 53 health checks"); l.Basis != "1 CALCULATED $0.5, 3 CLOUDWATCH_METRIC $0.5, 1 HTTPS off AWS +2 features $4.75, 1 HTTPS on AWS +2 features $2.5" {
+		t.Errorf("health checks priced: %s; want the 6 of the complete platform", l.Basis)
+	}
+	more := append(slices.Clone(built),
+		Desired{Name: "extra-alarm", Object: &cloudwatchv2.MetricAlarm{}},
+		Desired{Name: "extra-nat", Object: &ec2.NATGateway{}})
+	_, lines, err := PriceResources(spec, more)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr, _ := PricesFor(spec.Region)
+	for item, want := range map[string]float64{
+		"CloudWatch alarms, dashboard and metrics": pr.AlarmMonth,
+		"NAT gateways": HoursPerMonth*pr.NATGatewayHour + NATDataGBPerGateway*pr.NATGatewayGB,
+	} {
+		b, _ := line(base, item)
+		m, _ := line(lines, item)
+		if math.Abs(m.Max-b.Max-want) > 0.011 {
+			t.Errorf("%s: %.2f -> %.2f, want +%.2f", item, b.Max, m.Max, want)
+		}
 	}
 }

@@ -4,11 +4,14 @@ package fn
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/acme-payments/xpaymentplatform/apis/v1alpha1"
 	"github.com/crossplane/function-sdk-go/errors"
 	"github.com/crossplane/function-sdk-go/logging"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
@@ -26,6 +29,69 @@ type Function struct {
 	Log logging.Logger
 	// TTL is how long Crossplane may cache a response.
 	TTL time.Duration
+}
+
+// EstimateCost estimates the monthly cost of the platform a defaulted spec
+// creates: the tiers build it in the world where everything exists (so
+// resources that wait for others count too), and PriceResources prices
+// what they built. It depends on the spec alone and is remembered per spec.
+func EstimateCost(spec *v1alpha1.XPaymentPlatformSpec) (v1alpha1.CostEstimate, []CostLine, error) {
+	if _, err := pricesOf(spec); err != nil {
+		return v1alpha1.CostEstimate{}, nil, err
+	}
+	key, err := json.Marshal(spec)
+	if err != nil {
+		return v1alpha1.CostEstimate{}, nil, err
+	}
+	if e, ok := estimates.get(string(key)); ok {
+		return e.est, e.lines, e.err
+	}
+	p := NewPlan(spec, nil)
+	p.View = completeViews()
+	p.Validation = p.validation()
+	if spec.Cutover != nil {
+		p.Cutover = p.decide()
+	}
+	var built []Desired
+	for _, tier := range tiers {
+		built = append(built, tier(p).Resources...)
+	}
+	est, lines, err := PriceResources(spec, built)
+	estimates.put(string(key), estimate{est, lines, err})
+	return est, lines, err
+}
+
+// estimate is a remembered cost estimate.
+type estimate struct {
+	est   v1alpha1.CostEstimate
+	lines []CostLine
+	err   error
+}
+
+// estimates remembers the last estimates by spec: a platform's spec rarely
+// changes between reconciles. Bounded: it forgets everything when full.
+var estimates = &memo[estimate]{max: 256}
+
+type memo[V any] struct {
+	mu  sync.Mutex
+	max int
+	m   map[string]V
+}
+
+func (c *memo[V]) get(k string) (V, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.m[k]
+	return v, ok
+}
+
+func (c *memo[V]) put(k string, v V) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= c.max {
+		c.m = map[string]V{}
+	}
+	c.m[k] = v
 }
 
 // tiers build the desired resources, in the order of the house plan. Each is
@@ -127,7 +193,8 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		response.Fatal(rsp, errors.Wrap(err, "cannot read the desired composite resource"))
 		return rsp, nil
 	}
-	if err := p.report(rsp, dxr, dcds, kept, parts); err != nil {
+	est, _, costErr := EstimateCost(spec)
+	if err := p.report(rsp, dxr, dcds, kept, parts, est, costErr); err != nil {
 		response.Fatal(rsp, errors.Wrap(err, "cannot report status"))
 		return rsp, nil
 	}

@@ -1,9 +1,9 @@
 package fn
 
 import (
-	"strings"
-
 	"github.com/crossplane/function-sdk-go/resource"
+
+	"strings"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )

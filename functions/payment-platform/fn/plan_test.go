@@ -64,12 +64,3 @@ func composes(part Part, name resource.Name) bool {
 	}
 	return false
 }
-
-// deref reads an optional value of a typed resource.
-func deref[T any](v *T) T {
-	var zero T
-	if v == nil {
-		return zero
-	}
-	return *v
-}

@@ -1,13 +1,14 @@
 package fn
 
 import (
+	"github.com/crossplane/function-sdk-go/resource"
+
 	"fmt"
 	"strconv"
 
 	"github.com/acme-payments/xpaymentplatform/internal/contract"
 
 	"github.com/acme-payments/xpaymentplatform/apis/v1alpha1"
-	"github.com/crossplane/function-sdk-go/resource"
 
 	route53 "github.com/upbound/provider-aws/v2/apis/cluster/route53/v1beta1"
 	route53v2 "github.com/upbound/provider-aws/v2/apis/cluster/route53/v1beta2"
@@ -102,7 +103,7 @@ func routingResources(p *Plan) []Desired {
 	}
 	var ids []*string
 	for _, n := range children {
-		id := p.View.Routing.HealthCheckIDs[n]
+		id := p.View.Routing.HealthCheckID(n)
 		if id == "" {
 			return out
 		}
@@ -132,10 +133,6 @@ func routingResources(p *Plan) []Desired {
 		Desired{Name: ResRecordNew, Object: newRec},
 	)
 }
-
-// guardHealthName is the composition-resource name of the health check
-// that follows a guard alarm.
-func guardHealthName(alarm resource.Name) resource.Name { return "health-" + alarm }
 
 // guardAlarms are the alarms whose dimensions are known: the ALB ones once
 // the ALB and target group exist.
@@ -222,3 +219,7 @@ func routing(p *Plan) Part {
 	}
 	return part
 }
+
+// guardHealthName is the composition-resource name of the health check
+// that follows a guard alarm.
+func guardHealthName(alarm resource.Name) resource.Name { return "health-" + alarm }

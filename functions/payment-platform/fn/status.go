@@ -40,10 +40,10 @@ func unready(dcds map[resource.Name]*resource.DesiredComposed) []string {
 
 // report merges the tiers' parts into the XR: their status fragments
 // (each field owned by one tier), the report's own fields (readiness of
-// every composed resource, the cost estimate of what the tiers built), the
+// every composed resource, the cost estimate of the platform), the
 // connection details, and the conditions and warnings: ResourcesReady first,
 // the tiers' conditions by type, ResourcesProtected last.
-func (p *Plan) report(rsp *fnv1.RunFunctionResponse, dxr *resource.Composite, dcds map[resource.Name]*resource.DesiredComposed, kept []resource.Name, parts []Part) error {
+func (p *Plan) report(rsp *fnv1.RunFunctionResponse, dxr *resource.Composite, dcds map[resource.Name]*resource.DesiredComposed, kept []resource.Name, parts []Part, est v1alpha1.CostEstimate, costErr error) error {
 	var st v1alpha1.XPaymentPlatformStatus
 	for _, part := range parts {
 		if err := mergeStatus(&st, part.Status); err != nil {
@@ -57,7 +57,6 @@ func (p *Plan) report(rsp *fnv1.RunFunctionResponse, dxr *resource.Composite, dc
 	}
 	st.ResourcesReady = fmt.Sprintf("%d/%d", len(dcds)-len(notReady), len(dcds))
 	st.UnreadyResources = notReady
-	est, _, costErr := EstimateCost(p.Spec)
 	if costErr == nil {
 		st.EstimatedMonthlyCostUSD = &est
 	}

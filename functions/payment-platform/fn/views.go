@@ -87,6 +87,16 @@ type RoutingView struct {
 	// StepInForce is the step the new record carries (its annotation); 0
 	// before it exists.
 	StepInForce int
+
+	everyHealthCheck bool // the complete world: every health check exists
+}
+
+// HealthCheckID is a health check's ID once observed.
+func (v RoutingView) HealthCheckID(n resource.Name) string {
+	if v.everyHealthCheck {
+		return "placeholder-" + string(n)
+	}
+	return v.HealthCheckIDs[n]
 }
 
 // MonitoringView is the alarm topic.
@@ -187,4 +197,38 @@ func (v Views) Account() string {
 		}
 	}
 	return ""
+}
+
+// placeholderAccount is the account of the complete world's identifiers.
+const placeholderAccount = "000000000000"
+
+// completeViews is the world where everything the tiers wait for is known:
+// every identifier the provider reports is there (as a placeholder), the
+// data tier and DMS are up. The tiers build the whole platform in it, which
+// is what the cost estimate prices.
+func completeViews() Views {
+	arn := func(svc, res string) string {
+		return "arn:aws:" + svc + ":placeholder:" + placeholderAccount + ":" + res
+	}
+	v := Views{
+		Encryption: EncryptionView{KeyARN: arn("kms", "key/placeholder")},
+		Network:    NetworkView{VPCID: "vpc-placeholder", VPCARN: arn("ec2", "vpc/placeholder"), SubnetIDs: map[resource.Name]string{}, NATIPs: map[resource.Name]string{}},
+		Security:   SecurityView{GroupIDs: map[resource.Name]string{}},
+		Database: DatabaseView{ClusterARN: arn("rds", "cluster:placeholder"), Endpoint: "placeholder.cluster.rds.amazonaws.com",
+			ReaderEndpoint: "placeholder.cluster-ro.rds.amazonaws.com", SecretARN: arn("secretsmanager", "secret:rds!cluster-placeholder")},
+		Migration: MigrationView{TaskARN: arn("dms", "task:PLACEHOLDER"), TaskStatus: "running"},
+		Compute:   ComputeView{FunctionARN: arn("lambda", "function:placeholder"), Version: "1", AliasARN: arn("lambda", "function:placeholder:live")},
+		Edge: EdgeView{
+			ALBARN: arn("elasticloadbalancing", "loadbalancer/app/placeholder/0"), ALBARNSuffix: "app/placeholder/0",
+			ALBDNSName: "placeholder.elb.amazonaws.com", ALBZoneID: "ZPLACEHOLDER",
+			TargetGroupARN: arn("elasticloadbalancing", "targetgroup/placeholder/0"), TargetGroupARNSuffix: "targetgroup/placeholder/0",
+			WAFARN: arn("wafv2", "regional/webacl/placeholder"), CertificateARN: arn("acm", "certificate/placeholder"),
+			CertValidated: true, PermissionReady: true,
+		},
+		Routing:    RoutingView{ZoneID: "ZPLACEHOLDER", HealthCheckIDs: map[resource.Name]string{}},
+		Monitoring: MonitoringView{TopicARN: arn("sns", "placeholder")},
+	}
+	v.Edge.CertRecord.Name, v.Edge.CertRecord.Type, v.Edge.CertRecord.Value = "_placeholder.example.com.", "CNAME", "_placeholder.acm-validations.aws."
+	v.Routing.everyHealthCheck = true
+	return v
 }
