@@ -3,6 +3,8 @@ package fn
 import (
 	"strings"
 
+	"k8s.io/utils/ptr"
+
 	"github.com/crossplane/function-sdk-go/resource"
 	cloudwatchv2 "github.com/upbound/provider-aws/v2/apis/cluster/cloudwatch/v1beta2"
 )
@@ -55,7 +57,7 @@ func (p *Plan) MetricAlarm(a Alarm) *cloudwatchv2.MetricAlarm {
 	}
 	dims := map[string]*string{}
 	for k, v := range a.Dimensions {
-		dims[k] = ptr(v)
+		dims[k] = ptr.To(v)
 	}
 	// alarmActions takes the topic's ARN once observed: provider-aws
 	// v2.5.0 resolves alarmActionsSelector to autoscaling Policies, not SNS
@@ -64,21 +66,21 @@ func (p *Plan) MetricAlarm(a Alarm) *cloudwatchv2.MetricAlarm {
 	// Topics.
 	var alarmActions []*string
 	if arn := p.View.Monitoring.TopicARN; arn != "" {
-		alarmActions = []*string{ptr(arn)}
+		alarmActions = []*string{ptr.To(arn)}
 	}
 	return &cloudwatchv2.MetricAlarm{Spec: cloudwatchv2.MetricAlarmSpec{ForProvider: cloudwatchv2.MetricAlarmParameters{
-		AlarmDescription:   ptr(a.Description),
-		Namespace:          ptr(a.Namespace),
-		MetricName:         ptr(a.Metric),
-		Statistic:          ptr(a.Statistic),
-		Period:             ptr(float64(GuardAlarmPeriodSeconds)),
-		EvaluationPeriods:  ptr(float64(periods)),
-		DatapointsToAlarm:  ptr(float64(periods)),
-		Threshold:          ptr(a.Threshold),
-		ComparisonOperator: ptr(a.Comparison),
-		TreatMissingData:   ptr("notBreaching"),
+		AlarmDescription:   ptr.To(a.Description),
+		Namespace:          ptr.To(a.Namespace),
+		MetricName:         ptr.To(a.Metric),
+		Statistic:          ptr.To(a.Statistic),
+		Period:             ptr.To(float64(GuardAlarmPeriodSeconds)),
+		EvaluationPeriods:  ptr.To(float64(periods)),
+		DatapointsToAlarm:  ptr.To(float64(periods)),
+		Threshold:          ptr.To(a.Threshold),
+		ComparisonOperator: ptr.To(a.Comparison),
+		TreatMissingData:   ptr.To("notBreaching"),
 		Dimensions:         dims,
-		ActionsEnabled:     ptr(true),
+		ActionsEnabled:     ptr.To(true),
 		AlarmActions:       alarmActions,
 		OkActionsSelector:  p.Sel(ResAlarmsTopic),
 	}}}

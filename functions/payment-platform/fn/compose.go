@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 
+	"k8s.io/utils/ptr"
+
 	"github.com/acme-payments/xpaymentplatform/apis/v1alpha1"
 	xpv1 "github.com/crossplane/crossplane-runtime/v2/apis/common/v1"
 	"github.com/crossplane/function-sdk-go/resource"
@@ -84,12 +86,12 @@ func (p *Plan) setForProvider(o Managed, name string) error {
 		return fmt.Errorf("%T has no spec.forProvider", o)
 	}
 	if r := fp.FieldByName("Region"); r.IsValid() && r.Type() == reflect.TypeFor[*string]() {
-		r.Set(reflect.ValueOf(ptr(p.Region())))
+		r.Set(reflect.ValueOf(ptr.To(p.Region())))
 	}
 	if t := fp.FieldByName("Tags"); t.IsValid() && t.Type() == reflect.TypeFor[map[string]*string]() {
-		tags := map[string]*string{"Name": ptr(name)}
+		tags := map[string]*string{"Name": ptr.To(name)}
 		for k, v := range p.Tags {
-			tags[k] = ptr(v)
+			tags[k] = ptr.To(v)
 		}
 		if !t.IsNil() {
 			for k, v := range t.Interface().(map[string]*string) {

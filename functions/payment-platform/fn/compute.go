@@ -6,6 +6,7 @@ import (
 	appautoscalingv2 "github.com/upbound/provider-aws/v2/apis/cluster/appautoscaling/v1beta2"
 	iam "github.com/upbound/provider-aws/v2/apis/cluster/iam/v1beta1"
 	lambdav2 "github.com/upbound/provider-aws/v2/apis/cluster/lambda/v1beta2"
+	"k8s.io/utils/ptr"
 )
 
 // computeResources composes the payment API: the app team's image on Lambda in the
@@ -22,24 +23,24 @@ func computeResources(p *Plan) []Desired {
 	}
 	name := p.APIFunctionName()
 	env := map[string]*string{
-		"PAYMENT_ENVIRONMENT": ptr(string(p.Spec.Environment)),
-		"DB_NAME":             ptr(p.Spec.Database.DatabaseName),
+		"PAYMENT_ENVIRONMENT": ptr.To(string(p.Spec.Environment)),
+		"DB_NAME":             ptr.To(p.Spec.Database.DatabaseName),
 	}
 	if v := p.View.Database.Endpoint; v != "" {
-		env["DB_ENDPOINT"] = ptr(v)
+		env["DB_ENDPOINT"] = ptr.To(v)
 	}
 	if v := p.DBSecretARN(); v != "" {
-		env["DB_SECRET_ARN"] = ptr(v)
+		env["DB_SECRET_ARN"] = ptr.To(v)
 	}
 	for k, v := range api.Environment {
-		env[k] = ptr(v)
+		env[k] = ptr.To(v)
 	}
 	out := []Desired{
 		LogGroup(p, ResAPILogGroup, "/aws/lambda/"+name, p.LogRetentionDays()),
 		{
 			Name: ResAPIRole,
 			Object: &iam.Role{Spec: iam.RoleSpec{ForProvider: iam.RoleParameters{
-				Description:      ptr("Execution role of the payment API " + name),
+				Description:      ptr.To("Execution role of the payment API " + name),
 				AssumeRolePolicy: p.TrustPolicy("lambda.amazonaws.com", p.ARN("lambda", "function:"+name)),
 			}}},
 		},
@@ -53,14 +54,14 @@ func computeResources(p *Plan) []Desired {
 		{
 			Name: ResAPI,
 			Object: p.vpcLambda(ResAPIRole, env, lambdav2.FunctionParameters{
-				PackageType:                  ptr("Image"),
-				ImageURI:                     ptr(api.ImageURI),
-				MemorySize:                   ptr(float64(api.MemoryMB)),
-				Timeout:                      ptr(float64(api.TimeoutSeconds)),
-				ReservedConcurrentExecutions: ptr(float64(api.ReservedConcurrency)),
-				Publish:                      ptr(true),
-				LoggingConfig:                &lambdav2.LoggingConfigParameters{LogFormat: ptr("JSON"), LogGroup: ptr("/aws/lambda/" + name)},
-				Description:                  ptr("Payment API of payment-" + p.Spec.EnvironmentSuffix),
+				PackageType:                  ptr.To("Image"),
+				ImageURI:                     ptr.To(api.ImageURI),
+				MemorySize:                   ptr.To(float64(api.MemoryMB)),
+				Timeout:                      ptr.To(float64(api.TimeoutSeconds)),
+				ReservedConcurrentExecutions: ptr.To(float64(api.ReservedConcurrency)),
+				Publish:                      ptr.To(true),
+				LoggingConfig:                &lambdav2.LoggingConfigParameters{LogFormat: ptr.To("JSON"), LogGroup: ptr.To("/aws/lambda/" + name)},
+				Description:                  ptr.To("Payment API of payment-" + p.Spec.EnvironmentSuffix),
 			}),
 		},
 	}
@@ -78,34 +79,34 @@ func computeResources(p *Plan) []Desired {
 			ExternalName: AliasLive,
 			Object: &lambdav2.Alias{Spec: lambdav2.AliasSpec{ForProvider: lambdav2.AliasParameters{
 				FunctionNameSelector: p.Sel(ResAPI),
-				FunctionVersion:      ptr(version),
-				Description:          ptr("What the ALB invokes; provisioned concurrency warms it"),
+				FunctionVersion:      ptr.To(version),
+				Description:          ptr.To("What the ALB invokes; provisioned concurrency warms it"),
 			}}},
 		},
 		Desired{
 			Name: ResAPIScalingTarget,
 			Object: &appautoscaling.Target{Spec: appautoscaling.TargetSpec{ForProvider: appautoscaling.TargetParameters{
-				ServiceNamespace:  ptr("lambda"),
-				ResourceID:        ptr(resourceID),
-				ScalableDimension: ptr("lambda:function:ProvisionedConcurrency"),
-				MinCapacity:       ptr(float64(pc.Min)),
-				MaxCapacity:       ptr(float64(pc.Max)),
+				ServiceNamespace:  ptr.To("lambda"),
+				ResourceID:        ptr.To(resourceID),
+				ScalableDimension: ptr.To("lambda:function:ProvisionedConcurrency"),
+				MinCapacity:       ptr.To(float64(pc.Min)),
+				MaxCapacity:       ptr.To(float64(pc.Max)),
 			}}},
 		},
 		Desired{
 			Name: ResAPIScalingPolicy,
 			Object: &appautoscalingv2.Policy{Spec: appautoscalingv2.PolicySpec{ForProvider: appautoscalingv2.PolicyParameters{
-				PolicyType:                ptr("TargetTrackingScaling"),
-				ServiceNamespace:          ptr("lambda"),
+				PolicyType:                ptr.To("TargetTrackingScaling"),
+				ServiceNamespace:          ptr.To("lambda"),
 				ResourceIDSelector:        p.Sel(ResAPIScalingTarget),
 				ScalableDimensionSelector: p.Sel(ResAPIScalingTarget),
 				TargetTrackingScalingPolicyConfiguration: &appautoscalingv2.TargetTrackingScalingPolicyConfigurationParameters{
-					TargetValue: ptr(pc.TargetUtilization),
+					TargetValue: ptr.To(pc.TargetUtilization),
 					PredefinedMetricSpecification: &appautoscalingv2.PredefinedMetricSpecificationParameters{
-						PredefinedMetricType: ptr("LambdaProvisionedConcurrencyUtilization"),
+						PredefinedMetricType: ptr.To("LambdaProvisionedConcurrencyUtilization"),
 					},
-					ScaleInCooldown:  ptr(300.0),
-					ScaleOutCooldown: ptr(60.0),
+					ScaleInCooldown:  ptr.To(300.0),
+					ScaleOutCooldown: ptr.To(60.0),
 				},
 			}}},
 		},

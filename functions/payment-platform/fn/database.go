@@ -7,6 +7,7 @@ import (
 	rds "github.com/upbound/provider-aws/v2/apis/cluster/rds/v1beta1"
 	rdsv2 "github.com/upbound/provider-aws/v2/apis/cluster/rds/v1beta2"
 	secretsmanagerv2 "github.com/upbound/provider-aws/v2/apis/cluster/secretsmanager/v1beta2"
+	"k8s.io/utils/ptr"
 )
 
 // databaseResources composes Aurora PostgreSQL Serverless v2: a subnet group on the
@@ -22,56 +23,56 @@ func databaseResources(p *Plan) []Desired {
 	dev := p.Spec.Environment == "dev"
 
 	cluster := &rdsv2.Cluster{Spec: rdsv2.ClusterSpec{ForProvider: rdsv2.ClusterParameters{
-		Engine:        ptr(AuroraEngine),
-		EngineMode:    ptr("provisioned"),
-		EngineVersion: ptr(d.EngineVersion),
+		Engine:        ptr.To(AuroraEngine),
+		EngineMode:    ptr.To("provisioned"),
+		EngineVersion: ptr.To(d.EngineVersion),
 		Serverlessv2ScalingConfiguration: &rdsv2.Serverlessv2ScalingConfigurationParameters{
-			MinCapacity: ptr(d.MinCapacity),
-			MaxCapacity: ptr(d.MaxCapacity),
+			MinCapacity: ptr.To(d.MinCapacity),
+			MaxCapacity: ptr.To(d.MaxCapacity),
 		},
-		DatabaseName:                        ptr(d.DatabaseName),
-		MasterUsername:                      ptr(d.MasterUsername),
-		ManageMasterUserPassword:            ptr(true),
+		DatabaseName:                        ptr.To(d.DatabaseName),
+		MasterUsername:                      ptr.To(d.MasterUsername),
+		ManageMasterUserPassword:            ptr.To(true),
 		MasterUserSecretKMSKeyIDSelector:    p.Sel(ResKMSKey),
-		StorageEncrypted:                    ptr(true),
+		StorageEncrypted:                    ptr.To(true),
 		KMSKeyIDSelector:                    p.Sel(ResKMSKey),
 		DBSubnetGroupNameSelector:           p.Sel(ResDBSubnetGroup),
 		DBClusterParameterGroupNameSelector: p.Sel(ResDBClusterParams),
 		VPCSecurityGroupIDSelector:          p.Sel(ResSGDatabase),
-		Port:                                ptr(float64(PostgresPort)),
-		EnableHTTPEndpoint:                  ptr(true),
-		IAMDatabaseAuthenticationEnabled:    ptr(true),
-		EnabledCloudwatchLogsExports:        []*string{ptr("postgresql")},
-		BackupRetentionPeriod:               ptr(float64(d.BackupRetentionDays)),
-		PreferredBackupWindow:               ptr(d.BackupWindow),
-		PreferredMaintenanceWindow:          ptr(d.MaintenanceWindow),
-		CopyTagsToSnapshot:                  ptr(true),
+		Port:                                ptr.To(float64(PostgresPort)),
+		EnableHTTPEndpoint:                  ptr.To(true),
+		IAMDatabaseAuthenticationEnabled:    ptr.To(true),
+		EnabledCloudwatchLogsExports:        []*string{ptr.To("postgresql")},
+		BackupRetentionPeriod:               ptr.To(float64(d.BackupRetentionDays)),
+		PreferredBackupWindow:               ptr.To(d.BackupWindow),
+		PreferredMaintenanceWindow:          ptr.To(d.MaintenanceWindow),
+		CopyTagsToSnapshot:                  ptr.To(true),
 		DeletionProtection:                  d.DeletionProtection,
-		SkipFinalSnapshot:                   ptr(dev),
-		AllowMajorVersionUpgrade:            ptr(false),
-		ApplyImmediately:                    ptr(!prod),
+		SkipFinalSnapshot:                   ptr.To(dev),
+		AllowMajorVersionUpgrade:            ptr.To(false),
+		ApplyImmediately:                    ptr.To(!prod),
 	}}}
 	if !dev {
-		cluster.Spec.ForProvider.FinalSnapshotIdentifier = ptr(p.DBClusterIdentifier() + "-final")
+		cluster.Spec.ForProvider.FinalSnapshotIdentifier = ptr.To(p.DBClusterIdentifier() + "-final")
 	}
 
 	out := []Desired{
 		{
 			Name: ResDBSubnetGroup,
 			Object: &rds.SubnetGroup{Spec: rds.SubnetGroupSpec{ForProvider: rds.SubnetGroupParameters{
-				Description:      ptr("Aurora on the data subnets of payment-" + p.Spec.EnvironmentSuffix),
+				Description:      ptr.To("Aurora on the data subnets of payment-" + p.Spec.EnvironmentSuffix),
 				SubnetIDSelector: p.SelTier(TierData),
 			}}},
 		},
 		{
 			Name: ResDBClusterParams,
 			Object: &rds.ClusterParameterGroup{Spec: rds.ClusterParameterGroupSpec{ForProvider: rds.ClusterParameterGroupParameters{
-				Family:      ptr("aurora-postgresql" + d.EngineMajor()),
-				Description: ptr("TLS-only Aurora PostgreSQL " + d.EngineMajor() + " for payment-" + p.Spec.EnvironmentSuffix),
+				Family:      ptr.To("aurora-postgresql" + d.EngineMajor()),
+				Description: ptr.To("TLS-only Aurora PostgreSQL " + d.EngineMajor() + " for payment-" + p.Spec.EnvironmentSuffix),
 				Parameter: []rds.ClusterParameterGroupParameterParameters{
-					{Name: ptr("rds.force_ssl"), Value: ptr("1"), ApplyMethod: ptr("pending-reboot")},
-					{Name: ptr("log_min_duration_statement"), Value: ptr("1000"), ApplyMethod: ptr("immediate")},
-					{Name: ptr("log_connections"), Value: ptr("1"), ApplyMethod: ptr("immediate")},
+					{Name: ptr.To("rds.force_ssl"), Value: ptr.To("1"), ApplyMethod: ptr.To("pending-reboot")},
+					{Name: ptr.To("log_min_duration_statement"), Value: ptr.To("1000"), ApplyMethod: ptr.To("immediate")},
+					{Name: ptr.To("log_connections"), Value: ptr.To("1"), ApplyMethod: ptr.To("immediate")},
 				},
 			}}},
 		},
@@ -82,17 +83,17 @@ func databaseResources(p *Plan) []Desired {
 	for i, az := range p.AZs[:d.Instances] {
 		inst := &rds.ClusterInstance{Spec: rds.ClusterInstanceSpec{ForProvider: rds.ClusterInstanceParameters{
 			ClusterIdentifierSelector:  p.Sel(ResAurora),
-			Engine:                     ptr(AuroraEngine),
-			InstanceClass:              ptr("db.serverless"),
-			AvailabilityZone:           ptr(az.Name),
-			PubliclyAccessible:         ptr(false),
-			AutoMinorVersionUpgrade:    ptr(true),
-			PromotionTier:              ptr(float64(i)),
+			Engine:                     ptr.To(AuroraEngine),
+			InstanceClass:              ptr.To("db.serverless"),
+			AvailabilityZone:           ptr.To(az.Name),
+			PubliclyAccessible:         ptr.To(false),
+			AutoMinorVersionUpgrade:    ptr.To(true),
+			PromotionTier:              ptr.To(float64(i)),
 			PerformanceInsightsEnabled: d.PerformanceInsights,
 		}}}
 		if *d.PerformanceInsights {
 			inst.Spec.ForProvider.PerformanceInsightsKMSKeyIDSelector = p.Sel(ResKMSKey)
-			inst.Spec.ForProvider.PerformanceInsightsRetentionPeriod = ptr(float64(PerformanceInsights))
+			inst.Spec.ForProvider.PerformanceInsightsRetentionPeriod = ptr.To(float64(PerformanceInsights))
 		}
 		out = append(out, Desired{Name: AuroraInstanceName(az), Object: inst})
 	}
@@ -102,8 +103,8 @@ func databaseResources(p *Plan) []Desired {
 		out = append(out, Desired{
 			Name: ResDBSecretRotation,
 			Object: &secretsmanagerv2.SecretRotation{Spec: secretsmanagerv2.SecretRotationSpec{ForProvider: secretsmanagerv2.SecretRotationParameters{
-				SecretID:      ptr(arn),
-				RotationRules: &secretsmanagerv2.RotationRulesParameters{AutomaticallyAfterDays: ptr(float64(SecretRotationDays))},
+				SecretID:      ptr.To(arn),
+				RotationRules: &secretsmanagerv2.RotationRulesParameters{AutomaticallyAfterDays: ptr.To(float64(SecretRotationDays))},
 			}}},
 		})
 	}

@@ -9,6 +9,7 @@ import (
 	lambda "github.com/upbound/provider-aws/v2/apis/cluster/lambda/v1beta1"
 	route53v2 "github.com/upbound/provider-aws/v2/apis/cluster/route53/v1beta2"
 	wafv2 "github.com/upbound/provider-aws/v2/apis/cluster/wafv2/v1beta1"
+	"k8s.io/utils/ptr"
 )
 
 // ListMapKeyDefault is the value the provider's CRD defaults a listener
@@ -33,36 +34,36 @@ func edgeResources(p *Plan) []Desired {
 		return nil
 	}
 	alb := &elbv2v2.LB{Spec: elbv2v2.LBSpec{ForProvider: elbv2v2.LBParameters{
-		Name:                     ptr(p.Name(ResALB)),
-		LoadBalancerType:         ptr("application"),
-		Internal:                 ptr(false),
+		Name:                     ptr.To(p.Name(ResALB)),
+		LoadBalancerType:         ptr.To("application"),
+		Internal:                 ptr.To(false),
 		SubnetSelector:           p.SelTier(TierPublic),
 		SecurityGroupSelector:    p.Sel(ResSGALB),
-		DropInvalidHeaderFields:  ptr(true),
-		EnableDeletionProtection: ptr(p.Spec.IsProd()),
-		EnableHttp2:              ptr(true),
-		DesyncMitigationMode:     ptr("strictest"),
-		IdleTimeout:              ptr(60.0),
+		DropInvalidHeaderFields:  ptr.To(true),
+		EnableDeletionProtection: ptr.To(p.Spec.IsProd()),
+		EnableHttp2:              ptr.To(true),
+		DesyncMitigationMode:     ptr.To("strictest"),
+		IdleTimeout:              ptr.To(60.0),
 	}}}
 	if b := in.AccessLogsBucket; b != "" {
-		alb.Spec.ForProvider.AccessLogs = &elbv2v2.AccessLogsParameters{Bucket: ptr(b), Enabled: ptr(true), Prefix: ptr(p.Name(ResALB))}
+		alb.Spec.ForProvider.AccessLogs = &elbv2v2.AccessLogsParameters{Bucket: ptr.To(b), Enabled: ptr.To(true), Prefix: ptr.To(p.Name(ResALB))}
 	}
 	out := []Desired{
 		{Name: ResALB, Object: alb},
 		{
 			Name: ResAPITargetGroup,
 			Object: &elbv2v2.LBTargetGroup{Spec: elbv2v2.LBTargetGroupSpec{ForProvider: elbv2v2.LBTargetGroupParameters{
-				Name:                           ptr(p.Name(ResAPITargetGroup)),
-				TargetType:                     ptr("lambda"),
-				LambdaMultiValueHeadersEnabled: ptr(false),
+				Name:                           ptr.To(p.Name(ResAPITargetGroup)),
+				TargetType:                     ptr.To("lambda"),
+				LambdaMultiValueHeadersEnabled: ptr.To(false),
 				HealthCheck: &elbv2v2.HealthCheckParameters{
-					Enabled:            ptr(true),
-					Path:               ptr(p.Spec.API.HealthCheckPath),
-					Interval:           ptr(35.0),
-					Timeout:            ptr(30.0),
-					HealthyThreshold:   ptr(2.0),
-					UnhealthyThreshold: ptr(2.0),
-					Matcher:            ptr("200"),
+					Enabled:            ptr.To(true),
+					Path:               ptr.To(p.Spec.API.HealthCheckPath),
+					Interval:           ptr.To(35.0),
+					Timeout:            ptr.To(30.0),
+					HealthyThreshold:   ptr.To(2.0),
+					UnhealthyThreshold: ptr.To(2.0),
+					Matcher:            ptr.To("200"),
 				},
 			}}},
 		},
@@ -70,29 +71,29 @@ func edgeResources(p *Plan) []Desired {
 			Name: ResListenerHTTPS,
 			Object: &elbv2v2.LBListener{Spec: elbv2v2.LBListenerSpec{ForProvider: elbv2v2.LBListenerParameters{
 				LoadBalancerArnSelector: p.Sel(ResALB),
-				Port:                    ptr(443.0),
-				Protocol:                ptr("HTTPS"),
-				SSLPolicy:               ptr(in.TLSPolicy),
+				Port:                    ptr.To(443.0),
+				Protocol:                ptr.To("HTTPS"),
+				SSLPolicy:               ptr.To(in.TLSPolicy),
 				CertificateArn:          p.certificateARN(),
 				DefaultAction: []elbv2v2.DefaultActionParameters{{
-					Index:                  ptr(ListMapKeyDefault),
-					Type:                   ptr("forward"),
+					Index:                  ptr.To(ListMapKeyDefault),
+					Type:                   ptr.To("forward"),
 					TargetGroupArnSelector: p.Sel(ResAPITargetGroup),
 				}},
-				RoutingHTTPResponseStrictTransportSecurityHeaderValue: ptr("max-age=31536000; includeSubDomains"),
+				RoutingHTTPResponseStrictTransportSecurityHeaderValue: ptr.To("max-age=31536000; includeSubDomains"),
 			}}},
 		},
 		{
 			Name: ResListenerHTTP,
 			Object: &elbv2v2.LBListener{Spec: elbv2v2.LBListenerSpec{ForProvider: elbv2v2.LBListenerParameters{
 				LoadBalancerArnSelector: p.Sel(ResALB),
-				Port:                    ptr(80.0),
-				Protocol:                ptr("HTTP"),
+				Port:                    ptr.To(80.0),
+				Protocol:                ptr.To("HTTP"),
 				DefaultAction: []elbv2v2.DefaultActionParameters{{
-					Index: ptr(ListMapKeyDefault),
-					Type:  ptr("redirect"),
+					Index: ptr.To(ListMapKeyDefault),
+					Type:  ptr.To("redirect"),
 					Redirect: &elbv2v2.RedirectParameters{
-						Protocol: ptr("HTTPS"), Port: ptr("443"), StatusCode: ptr("HTTP_301"),
+						Protocol: ptr.To("HTTPS"), Port: ptr.To("443"), StatusCode: ptr.To("HTTP_301"),
 					},
 				}},
 			}}},
@@ -102,14 +103,14 @@ func edgeResources(p *Plan) []Desired {
 			// Requests no rule blocks are allowed.
 			Set: map[string]any{"spec.forProvider.defaultAction": map[string]any{"allow": map[string]any{}}},
 			Object: &wafv2.WebACL{Spec: wafv2.WebACLSpec{ForProvider: wafv2.WebACLParameters{
-				Name:        ptr(p.Name(ResWAF)),
-				Description: ptr("Payment API: AWS managed rules and a per-IP rate limit"),
-				Scope:       ptr("REGIONAL"),
-				RuleJSON:    ptr(WAFRulesJSON(p)),
+				Name:        ptr.To(p.Name(ResWAF)),
+				Description: ptr.To("Payment API: AWS managed rules and a per-IP rate limit"),
+				Scope:       ptr.To("REGIONAL"),
+				RuleJSON:    ptr.To(WAFRulesJSON(p)),
 				VisibilityConfig: &wafv2.WebACLVisibilityConfigParameters{
-					CloudwatchMetricsEnabled: ptr(true),
-					MetricName:               ptr(p.Name(ResWAF)),
-					SampledRequestsEnabled:   ptr(true),
+					CloudwatchMetricsEnabled: ptr.To(true),
+					MetricName:               ptr.To(p.Name(ResWAF)),
+					SampledRequestsEnabled:   ptr.To(true),
 				},
 			}}},
 		},
@@ -122,7 +123,7 @@ func edgeResources(p *Plan) []Desired {
 		out = append(out, Desired{
 			Name: ResWAFAssociation,
 			Object: &wafv2.WebACLAssociation{Spec: wafv2.WebACLAssociationSpec{ForProvider: wafv2.WebACLAssociationParameters{
-				ResourceArn:       ptr(albARN),
+				ResourceArn:       ptr.To(albARN),
 				WebACLArnSelector: p.Sel(ResWAF),
 			}}},
 		})
@@ -137,12 +138,12 @@ func edgeResources(p *Plan) []Desired {
 		out = append(out, Desired{
 			Name: ResAPIPermissionALB,
 			Object: &lambda.Permission{Spec: lambda.PermissionSpec{ForProvider: lambda.PermissionParameters{
-				Action:               ptr("lambda:InvokeFunction"),
+				Action:               ptr.To("lambda:InvokeFunction"),
 				FunctionNameSelector: p.Sel(ResAPI),
-				Qualifier:            ptr(AliasLive),
-				Principal:            ptr("elasticloadbalancing.amazonaws.com"),
-				SourceArn:            ptr(tgARN),
-				StatementID:          ptr("AllowALBInvoke"),
+				Qualifier:            ptr.To(AliasLive),
+				Principal:            ptr.To("elasticloadbalancing.amazonaws.com"),
+				SourceArn:            ptr.To(tgARN),
+				StatementID:          ptr.To("AllowALBInvoke"),
 			}}},
 		})
 	}
@@ -151,7 +152,7 @@ func edgeResources(p *Plan) []Desired {
 			Name: ResAPITGAttachment,
 			Object: &elbv2.LBTargetGroupAttachment{Spec: elbv2.LBTargetGroupAttachmentSpec{ForProvider: elbv2.LBTargetGroupAttachmentParameters{
 				TargetGroupArnSelector: p.Sel(ResAPITargetGroup),
-				TargetID:               ptr(aliasARN),
+				TargetID:               ptr.To(aliasARN),
 			}}},
 		})
 	}
@@ -162,10 +163,10 @@ func edgeResources(p *Plan) []Desired {
 // requests once it is issued (validated).
 func (p *Plan) certificateARN() *string {
 	if arn := p.Spec.Ingress.CertificateARN; arn != "" {
-		return ptr(arn)
+		return ptr.To(arn)
 	}
 	if arn := p.View.Edge.CertificateARN; arn != "" && p.View.Edge.CertValidated {
-		return ptr(arn)
+		return ptr.To(arn)
 	}
 	return nil
 }
@@ -176,9 +177,9 @@ func (p *Plan) certificate() []Desired {
 	out := []Desired{{
 		Name: ResCertificate,
 		Object: &acmv2.Certificate{Spec: acmv2.CertificateSpec{ForProvider: acmv2.CertificateParameters{
-			DomainName:       ptr(p.Spec.Ingress.DomainName),
-			ValidationMethod: ptr("DNS"),
-			KeyAlgorithm:     ptr("EC_prime256v1"),
+			DomainName:       ptr.To(p.Spec.Ingress.DomainName),
+			ValidationMethod: ptr.To("DNS"),
+			KeyAlgorithm:     ptr.To("EC_prime256v1"),
 		}}},
 	}}
 	name, typ, value := p.View.Edge.CertRecord.Name, p.View.Edge.CertRecord.Type, p.View.Edge.CertRecord.Value
@@ -186,18 +187,18 @@ func (p *Plan) certificate() []Desired {
 		return out
 	}
 	rec := &route53v2.Record{Spec: route53v2.RecordSpec{ForProvider: route53v2.RecordParameters{
-		Name:           ptr(name),
-		Type:           ptr(typ),
-		Records:        []*string{ptr(value)},
-		TTL:            ptr(60.0),
-		AllowOverwrite: ptr(true),
+		Name:           ptr.To(name),
+		Type:           ptr.To(typ),
+		Records:        []*string{ptr.To(value)},
+		TTL:            ptr.To(60.0),
+		AllowOverwrite: ptr.To(true),
 	}}}
 	p.setZone(&rec.Spec.ForProvider)
 	return append(out, Desired{Name: ResCertValidationRec, Object: rec}, Desired{
 		Name: ResCertValidation,
 		Object: &acm.CertificateValidation{Spec: acm.CertificateValidationSpec{ForProvider: acm.CertificateValidationParameters{
 			CertificateArnSelector: p.Sel(ResCertificate),
-			ValidationRecordFqdns:  []*string{ptr(name)},
+			ValidationRecordFqdns:  []*string{ptr.To(name)},
 		}}},
 	})
 }

@@ -3,6 +3,7 @@ package fn
 import (
 	"github.com/acme-payments/xpaymentplatform/apis/v1alpha1"
 	kms "github.com/upbound/provider-aws/v2/apis/cluster/kms/v1beta1"
+	"k8s.io/utils/ptr"
 )
 
 // encryptionResources composes the platform customer-managed KMS key (rotation on)
@@ -15,12 +16,12 @@ import (
 // service use the key for this platform's log groups, is applied.
 func encryptionResources(p *Plan) []Desired {
 	key := &kms.Key{Spec: kms.KeySpec{ForProvider: kms.KeyParameters{
-		Description:          ptr("payment-migration platform key for " + p.Spec.EnvironmentSuffix),
-		EnableKeyRotation:    ptr(true),
-		RotationPeriodInDays: ptr(365.0),
-		DeletionWindowInDays: ptr(30.0),
-		KeyUsage:             ptr("ENCRYPT_DECRYPT"),
-		MultiRegion:          ptr(false),
+		Description:          ptr.To("payment-migration platform key for " + p.Spec.EnvironmentSuffix),
+		EnableKeyRotation:    ptr.To(true),
+		RotationPeriodInDays: ptr.To(365.0),
+		DeletionWindowInDays: ptr.To(30.0),
+		KeyUsage:             ptr.To("ENCRYPT_DECRYPT"),
+		MultiRegion:          ptr.To(false),
 	}}}
 	if acct := p.View.Account(); acct != "" {
 		key.Spec.ForProvider.Policy = p.keyPolicy(acct)

@@ -255,8 +255,8 @@ func (p *Plan) retired(name resource.Name) bool {
 
 // claimNamespace is the namespace of the XR's claim, if any.
 func claimNamespace(xr *resource.Composite) string {
-	if ns, err := xr.Resource.GetString("spec.claimRef.namespace"); err == nil && ns != "" {
-		return ns
+	if ref := xr.Resource.GetClaimReference(); ref != nil && ref.Namespace != "" {
+		return ref.Namespace
 	}
 	return xr.Resource.GetLabels()["crossplane.io/claim-namespace"]
 }

@@ -3,6 +3,7 @@ package fn
 import (
 	"github.com/crossplane/function-sdk-go/resource"
 	lambdav2 "github.com/upbound/provider-aws/v2/apis/cluster/lambda/v1beta2"
+	"k8s.io/utils/ptr"
 )
 
 // What every Lambda function of the platform shares: the payment API and
@@ -14,7 +15,7 @@ import (
 func (p *Plan) vpcLambda(role resource.Name, env map[string]*string, fp lambdav2.FunctionParameters) *lambdav2.Function {
 	fp.RoleSelector = p.Sel(role)
 	fp.KMSKeyArnSelector = p.Sel(ResKMSKey)
-	fp.TracingConfig = &lambdav2.TracingConfigParameters{Mode: ptr("Active")}
+	fp.TracingConfig = &lambdav2.TracingConfigParameters{Mode: ptr.To("Active")}
 	fp.Environment = &lambdav2.EnvironmentParameters{Variables: env}
 	fp.VPCConfig = &lambdav2.VPCConfigParameters{SubnetIDSelector: p.SelTier(TierApp), SecurityGroupIDSelector: p.Sel(ResSGApp)}
 	return &lambdav2.Function{Spec: lambdav2.FunctionSpec{ForProvider: fp}}

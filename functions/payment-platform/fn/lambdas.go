@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 
+	"k8s.io/utils/ptr"
+
 	"github.com/acme-payments/xpaymentplatform/internal/contract"
 
 	"github.com/acme-payments/xpaymentplatform/apis/v1alpha1"
@@ -29,27 +31,27 @@ func lambdaResources(p *Plan) []Desired {
 	dims := contract.MetricDimensions(p.Spec.EnvironmentSuffix)
 
 	valEnv := map[string]*string{
-		contract.EnvSourceSecretARN:         ptr(l.SourceSecretARN),
-		contract.EnvValidationHMACSecretARN: ptr(l.HMACSecretARN),
-		contract.EnvTargetBackend:           ptr(contract.TargetBackendDataAPI),
-		contract.EnvTargetDatabase:          ptr(p.Spec.Database.DatabaseName),
-		contract.EnvMetricDimensions:        ptr(dims),
+		contract.EnvSourceSecretARN:         ptr.To(l.SourceSecretARN),
+		contract.EnvValidationHMACSecretARN: ptr.To(l.HMACSecretARN),
+		contract.EnvTargetBackend:           ptr.To(contract.TargetBackendDataAPI),
+		contract.EnvTargetDatabase:          ptr.To(p.Spec.Database.DatabaseName),
+		contract.EnvMetricDimensions:        ptr.To(dims),
 	}
 	if clusterARN != "" {
-		valEnv[contract.EnvTargetClusterARN] = ptr(clusterARN)
+		valEnv[contract.EnvTargetClusterARN] = ptr.To(clusterARN)
 	}
 	if secretARN != "" {
-		valEnv[contract.EnvTargetSecretARN] = ptr(secretARN)
+		valEnv[contract.EnvTargetSecretARN] = ptr.To(secretARN)
 	}
 	if len(l.Tables) > 0 {
-		valEnv[contract.EnvValidationTables] = ptr(strings.Join(l.Tables, ","))
+		valEnv[contract.EnvValidationTables] = ptr.To(strings.Join(l.Tables, ","))
 	}
-	rbEnv := map[string]*string{contract.EnvMetricDimensions: ptr(dims)}
+	rbEnv := map[string]*string{contract.EnvMetricDimensions: ptr.To(dims)}
 	if taskARN != "" {
-		rbEnv[contract.EnvDMSReplicationTaskARN] = ptr(taskARN)
+		rbEnv[contract.EnvDMSReplicationTaskARN] = ptr.To(taskARN)
 	}
 	if topicARN != "" {
-		rbEnv[contract.EnvSNSTopicARN] = ptr(topicARN)
+		rbEnv[contract.EnvSNSTopicARN] = ptr.To(topicARN)
 	}
 
 	valName, rbName := p.Name(ResValidation), p.Name(ResRollback)
@@ -89,8 +91,8 @@ func lambdaResources(p *Plan) []Desired {
 	input := mustJSON(map[string]string{"action": "validate", "checkType": ValidationCheckType(step)})
 	run := &lambda.Invocation{Spec: lambda.InvocationSpec{ForProvider: lambda.InvocationParameters{
 		FunctionNameSelector: p.Sel(ResValidation),
-		Input:                ptr(input),
-		Triggers:             map[string]*string{"step": ptr(strconv.Itoa(int(step))), "checkType": ptr(ValidationCheckType(step))},
+		Input:                ptr.To(input),
+		Triggers:             map[string]*string{"step": ptr.To(strconv.Itoa(int(step))), "checkType": ptr.To(ValidationCheckType(step))},
 	}}}
 	run.SetAnnotations(map[string]string{annotationValidateStep: strconv.Itoa(int(step))})
 	return append(out, Desired{Name: ResValidationRun, Object: run})
@@ -105,7 +107,7 @@ func orPattern(known, pattern string) string {
 
 func (p *Plan) lambdaRole(name resource.Name, function string) Desired {
 	return Desired{Name: name, Object: &iam.Role{Spec: iam.RoleSpec{ForProvider: iam.RoleParameters{
-		Description:      ptr("Execution role of " + function),
+		Description:      ptr.To("Execution role of " + function),
 		AssumeRolePolicy: p.TrustPolicy("lambda.amazonaws.com", p.ARN("lambda", "function:"+function)),
 	}}}}
 }
@@ -116,16 +118,16 @@ func (p *Plan) lambdaRole(name resource.Name, function string) Desired {
 func (p *Plan) zipLambda(artifact, hash string, role resource.Name, timeout, memory int, env map[string]*string, desc string) *lambdav2.Function {
 	l := p.Spec.Lambdas
 	return p.vpcLambda(role, env, lambdav2.FunctionParameters{
-		PackageType:    ptr("Zip"),
-		S3Bucket:       ptr(l.ArtifactBucket),
-		S3Key:          ptr(contract.ArtifactKey(l.Version, artifact)),
-		SourceCodeHash: ptr(hash),
-		Runtime:        ptr("provided.al2023"),
-		Handler:        ptr("bootstrap"),
-		Architectures:  []*string{ptr("arm64")},
-		Timeout:        ptr(float64(timeout)),
-		MemorySize:     ptr(float64(memory)),
-		Description:    ptr(desc),
+		PackageType:    ptr.To("Zip"),
+		S3Bucket:       ptr.To(l.ArtifactBucket),
+		S3Key:          ptr.To(contract.ArtifactKey(l.Version, artifact)),
+		SourceCodeHash: ptr.To(hash),
+		Runtime:        ptr.To("provided.al2023"),
+		Handler:        ptr.To("bootstrap"),
+		Architectures:  []*string{ptr.To("arm64")},
+		Timeout:        ptr.To(float64(timeout)),
+		MemorySize:     ptr.To(float64(memory)),
+		Description:    ptr.To(desc),
 	})
 }
 

@@ -2,6 +2,7 @@ package fn
 
 import (
 	"github.com/crossplane/function-sdk-go/resource"
+	"k8s.io/utils/ptr"
 
 	cwlogs "github.com/upbound/provider-aws/v2/apis/cluster/cloudwatchlogs/v1beta1"
 )
@@ -13,9 +14,9 @@ func LogGroup(p *Plan, name resource.Name, groupName string, retentionDays int) 
 		Name:         name,
 		ExternalName: groupName,
 		Object: &cwlogs.Group{Spec: cwlogs.GroupSpec{ForProvider: cwlogs.GroupParameters{
-			RetentionInDays:  ptr(float64(retentionDays)),
+			RetentionInDays:  ptr.To(float64(retentionDays)),
 			KMSKeyIDSelector: p.Sel(ResKMSKey),
-			LogGroupClass:    ptr("STANDARD"),
+			LogGroupClass:    ptr.To("STANDARD"),
 		}}},
 	}
 }

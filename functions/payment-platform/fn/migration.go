@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 
+	"k8s.io/utils/ptr"
+
 	"github.com/acme-payments/xpaymentplatform/internal/contract"
 
 	"github.com/acme-payments/xpaymentplatform/apis/v1alpha1"
@@ -32,16 +34,16 @@ func migrationResources(p *Plan) []Desired {
 	m := p.Spec.Migration
 	src := m.Source
 	instance := &dms.ReplicationInstance{Spec: dms.ReplicationInstanceSpec{ForProvider: dms.ReplicationInstanceParameters{
-		ReplicationInstanceClass:         ptr(m.ReplicationInstanceClass),
-		AllocatedStorage:                 ptr(float64(m.AllocatedStorageGB)),
+		ReplicationInstanceClass:         ptr.To(m.ReplicationInstanceClass),
+		AllocatedStorage:                 ptr.To(float64(m.AllocatedStorageGB)),
 		MultiAz:                          m.MultiAZ,
-		PubliclyAccessible:               ptr(false),
+		PubliclyAccessible:               ptr.To(false),
 		KMSKeyArnSelector:                p.Sel(ResKMSKey),
 		ReplicationSubnetGroupIDSelector: p.Sel(ResDMSSubnetGroup),
 		VPCSecurityGroupIDSelector:       p.Sel(ResSGDMS),
-		AutoMinorVersionUpgrade:          ptr(true),
-		ApplyImmediately:                 ptr(!p.Spec.IsProd()),
-		PreferredMaintenanceWindow:       ptr(p.Spec.Database.MaintenanceWindow),
+		AutoMinorVersionUpgrade:          ptr.To(true),
+		ApplyImmediately:                 ptr.To(!p.Spec.IsProd()),
+		PreferredMaintenanceWindow:       ptr.To(p.Spec.Database.MaintenanceWindow),
 	}}}
 	ns := src.CredentialsSecretRef.Namespace
 	if ns == "" {
@@ -52,7 +54,7 @@ func migrationResources(p *Plan) []Desired {
 			Name:         ResDMSSubnetGroup,
 			ExternalName: p.Name(ResDMSSubnetGroup),
 			Object: &dms.ReplicationSubnetGroup{Spec: dms.ReplicationSubnetGroupSpec{ForProvider: dms.ReplicationSubnetGroupParameters{
-				ReplicationSubnetGroupDescription: ptr("DMS on the app subnets of payment-" + p.Spec.EnvironmentSuffix),
+				ReplicationSubnetGroupDescription: ptr.To("DMS on the app subnets of payment-" + p.Spec.EnvironmentSuffix),
 				SubnetIDSelector:                  p.SelTier(TierApp),
 			}}},
 		},
@@ -60,22 +62,22 @@ func migrationResources(p *Plan) []Desired {
 		{
 			Name: ResDMSSourceEndpoint,
 			Object: &dmsv2.Endpoint{Spec: dmsv2.EndpointSpec{ForProvider: dmsv2.EndpointParameters{
-				EndpointType:      ptr("source"),
-				EngineName:        ptr("postgres"),
-				ServerName:        ptr(src.Host),
-				Port:              ptr(float64(src.Port)),
-				DatabaseName:      ptr(src.DatabaseName),
-				Username:          ptr(src.Username),
+				EndpointType:      ptr.To("source"),
+				EngineName:        ptr.To("postgres"),
+				ServerName:        ptr.To(src.Host),
+				Port:              ptr.To(float64(src.Port)),
+				DatabaseName:      ptr.To(src.DatabaseName),
+				Username:          ptr.To(src.Username),
 				PasswordSecretRef: &xpv1.SecretKeySelector{SecretReference: xpv1.SecretReference{Name: src.CredentialsSecretRef.Name, Namespace: ns}, Key: src.CredentialsSecretRef.Key},
-				SSLMode:           ptr(string(src.SSLMode)),
+				SSLMode:           ptr.To(string(src.SSLMode)),
 				KMSKeyArnSelector: p.Sel(ResKMSKey),
 				PostgresSettings: &dmsv2.PostgresSettingsParameters{
-					HeartbeatEnable:     ptr(true), // keeps the replication slot's WAL from piling up on a quiet source
-					HeartbeatFrequency:  ptr(5.0),
-					CaptureDdls:         ptr(false),
-					PluginName:          ptr("pglogical"),
-					SlotName:            ptr(contract.ReplicationSlot(p.Spec.EnvironmentSuffix)),
-					MapBooleanAsBoolean: ptr(true),
+					HeartbeatEnable:     ptr.To(true), // keeps the replication slot's WAL from piling up on a quiet source
+					HeartbeatFrequency:  ptr.To(5.0),
+					CaptureDdls:         ptr.To(false),
+					PluginName:          ptr.To("pglogical"),
+					SlotName:            ptr.To(contract.ReplicationSlot(p.Spec.EnvironmentSuffix)),
+					MapBooleanAsBoolean: ptr.To(true),
 				},
 			}}},
 		},
@@ -86,14 +88,14 @@ func migrationResources(p *Plan) []Desired {
 		out = append(out, Desired{
 			Name: ResDMSTargetEndpoint,
 			Object: &dmsv2.Endpoint{Spec: dmsv2.EndpointSpec{ForProvider: dmsv2.EndpointParameters{
-				EndpointType:                        ptr("target"),
-				EngineName:                          ptr(AuroraEngine),
-				ServerName:                          ptr(host),
-				Port:                                ptr(float64(PostgresPort)),
-				DatabaseName:                        ptr(p.Spec.Database.DatabaseName),
-				SecretsManagerArn:                   ptr(secret),
+				EndpointType:                        ptr.To("target"),
+				EngineName:                          ptr.To(AuroraEngine),
+				ServerName:                          ptr.To(host),
+				Port:                                ptr.To(float64(PostgresPort)),
+				DatabaseName:                        ptr.To(p.Spec.Database.DatabaseName),
+				SecretsManagerArn:                   ptr.To(secret),
 				SecretsManagerAccessRoleArnSelector: p.Sel(ResDMSSecretsRole),
-				SSLMode:                             ptr("require"),
+				SSLMode:                             ptr.To("require"),
 				KMSKeyArnSelector:                   p.Sel(ResKMSKey),
 			}}},
 		})
@@ -102,19 +104,19 @@ func migrationResources(p *Plan) []Desired {
 		Desired{
 			Name: ResMigrationTask,
 			Object: &dms.ReplicationTask{Spec: dms.ReplicationTaskSpec{ForProvider: dms.ReplicationTaskParameters{
-				MigrationType:                  ptr("full-load-and-cdc"),
+				MigrationType:                  ptr.To("full-load-and-cdc"),
 				ReplicationInstanceArnSelector: p.Sel(ResDMSInstance),
 				SourceEndpointArnSelector:      p.Sel(ResDMSSourceEndpoint),
 				TargetEndpointArnSelector:      p.Sel(ResDMSTargetEndpoint),
-				TableMappings:                  ptr(TableMappingsJSON(p)),
-				ReplicationTaskSettings:        ptr(TaskSettingsJSON(p)),
+				TableMappings:                  ptr.To(TableMappingsJSON(p)),
+				ReplicationTaskSettings:        ptr.To(TaskSettingsJSON(p)),
 				StartReplicationTask:           m.StartReplication,
 			}}},
 		},
 		Desired{
 			Name: ResDMSSecretsRole,
 			Object: &iam.Role{Spec: iam.RoleSpec{ForProvider: iam.RoleParameters{
-				Description:      ptr("DMS reads the Aurora master secret of payment-" + p.Spec.EnvironmentSuffix),
+				Description:      ptr.To("DMS reads the Aurora master secret of payment-" + p.Spec.EnvironmentSuffix),
 				AssumeRolePolicy: p.TrustPolicy("dms."+p.Region()+".amazonaws.com", ""),
 			}}},
 		},
@@ -146,14 +148,14 @@ func (p *Plan) dmsAccountRole(role, attachment resource.Name, awsName, policy st
 		Name:         role,
 		ExternalName: awsName,
 		Object: &iam.Role{Spec: iam.RoleSpec{ForProvider: iam.RoleParameters{
-			Description:      ptr("Required by AWS DMS under this exact name (account-wide)"),
+			Description:      ptr.To("Required by AWS DMS under this exact name (account-wide)"),
 			AssumeRolePolicy: p.TrustPolicy("dms.amazonaws.com", ""),
 		}}},
 	}, {
 		Name: attachment,
 		Object: &iam.RolePolicyAttachment{Spec: iam.RolePolicyAttachmentSpec{ForProvider: iam.RolePolicyAttachmentParameters{
 			RoleSelector: p.Sel(role),
-			PolicyArn:    ptr("arn:" + p.Partition() + ":iam::aws:policy/" + policy),
+			PolicyArn:    ptr.To("arn:" + p.Partition() + ":iam::aws:policy/" + policy),
 		}}},
 	}}
 }

@@ -3,6 +3,8 @@ package fn
 import (
 	"fmt"
 
+	"k8s.io/utils/ptr"
+
 	"github.com/acme-payments/xpaymentplatform/internal/contract"
 
 	"github.com/acme-payments/xpaymentplatform/apis/v1alpha1"
@@ -70,8 +72,8 @@ func monitoringResources(p *Plan) []Desired {
 	out := []Desired{{
 		Name: ResAlarmsTopic,
 		Object: &sns.Topic{Spec: sns.TopicSpec{ForProvider: sns.TopicParameters{
-			DisplayName:    ptr("Payment platform " + p.Spec.EnvironmentSuffix + " alarms"),
-			KMSMasterKeyID: ptr(p.KMSAliasName()),
+			DisplayName:    ptr.To("Payment platform " + p.Spec.EnvironmentSuffix + " alarms"),
+			KMSMasterKeyID: ptr.To(p.KMSAliasName()),
 		}}},
 	}}
 	sub := func(i int, protocol, endpoint string) Desired {
@@ -79,8 +81,8 @@ func monitoringResources(p *Plan) []Desired {
 			Name: resource.Name(fmt.Sprintf("alarms-%s-%d", protocol, i)),
 			Object: &sns.TopicSubscription{Spec: sns.TopicSubscriptionSpec{ForProvider: sns.TopicSubscriptionParameters{
 				TopicArnSelector: p.Sel(ResAlarmsTopic),
-				Protocol:         ptr(protocol),
-				Endpoint:         ptr(endpoint),
+				Protocol:         ptr.To(protocol),
+				Endpoint:         ptr.To(endpoint),
 			}}},
 		}
 	}
@@ -97,7 +99,7 @@ func monitoringResources(p *Plan) []Desired {
 		Name:         ResDashboard,
 		ExternalName: p.DashboardName(),
 		Object: &cloudwatch.Dashboard{Spec: cloudwatch.DashboardSpec{ForProvider: cloudwatch.DashboardParameters{
-			DashboardBody: ptr(mustJSON(p.Dashboard())),
+			DashboardBody: ptr.To(mustJSON(p.Dashboard())),
 		}}},
 	})
 }

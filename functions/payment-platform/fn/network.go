@@ -2,6 +2,7 @@ package fn
 
 import (
 	"github.com/crossplane/function-sdk-go/resource"
+	"k8s.io/utils/ptr"
 
 	ec2 "github.com/upbound/provider-aws/v2/apis/cluster/ec2/v1beta1"
 	ec2v2 "github.com/upbound/provider-aws/v2/apis/cluster/ec2/v1beta2"
@@ -25,9 +26,9 @@ func networkResources(p *Plan) []Desired {
 	out := []Desired{{
 		Name: ResVPC,
 		Object: &ec2.VPC{Spec: ec2.VPCSpec{ForProvider: ec2.VPCParameters_2{
-			CidrBlock:          ptr(p.Spec.Network.VPCCIDR),
-			EnableDNSSupport:   ptr(true),
-			EnableDNSHostnames: ptr(true),
+			CidrBlock:          ptr.To(p.Spec.Network.VPCCIDR),
+			EnableDNSSupport:   ptr.To(true),
+			EnableDNSHostnames: ptr.To(true),
 		}}},
 	}, {
 		Name: ResIGW,
@@ -39,11 +40,11 @@ func networkResources(p *Plan) []Desired {
 	for _, tier := range SubnetTiers {
 		for i, az := range p.AZs {
 			subnet := &ec2.Subnet{Spec: ec2.SubnetSpec{ForProvider: ec2.SubnetParameters_2{
-				AvailabilityZone:    ptr(az.Name),
-				CidrBlock:           ptr(p.Subnets[tier][i].String()),
-				MapPublicIPOnLaunch: ptr(false),
+				AvailabilityZone:    ptr.To(az.Name),
+				CidrBlock:           ptr.To(p.Subnets[tier][i].String()),
+				MapPublicIPOnLaunch: ptr.To(false),
 				VPCIDSelector:       p.Sel(ResVPC),
-				Tags:                map[string]*string{"Tier": ptr(tier)},
+				Tags:                map[string]*string{"Tier": ptr.To(tier)},
 			}}}
 			subnet.SetLabels(map[string]string{LabelSubnetTier: tier})
 			out = append(out, Desired{Name: SubnetName(tier, az), Object: subnet})
@@ -60,12 +61,12 @@ func networkResources(p *Plan) []Desired {
 		out = append(out, Desired{
 			Name: NATEIPName(az),
 			Object: &ec2.EIP{Spec: ec2.EIPSpec{ForProvider: ec2.EIPParameters{
-				Domain: ptr("vpc"),
+				Domain: ptr.To("vpc"),
 			}}},
 		}, Desired{
 			Name: NATName(az),
 			Object: &ec2.NATGateway{Spec: ec2.NATGatewaySpec{ForProvider: ec2.NATGatewayParameters_2{
-				ConnectivityType:     ptr("public"),
+				ConnectivityType:     ptr.To("public"),
 				AllocationIDSelector: p.Sel(NATEIPName(az)),
 				SubnetIDSelector:     p.Sel(SubnetName(TierPublic, az)),
 			}}},
@@ -94,12 +95,12 @@ func routeTable(p *Plan, name resource.Name, via string, target func(*ec2v2.Rout
 		Name: name,
 		Object: &ec2.RouteTable{Spec: ec2.RouteTableSpec{ForProvider: ec2.RouteTableParameters_2{
 			VPCIDSelector: p.Sel(ResVPC),
-			Tags:          map[string]*string{"Tier": ptr(tier)},
+			Tags:          map[string]*string{"Tier": ptr.To(tier)},
 		}}},
 	}}
 	if target != nil {
 		rp := ec2v2.RouteParameters{
-			DestinationCidrBlock: ptr("0.0.0.0/0"),
+			DestinationCidrBlock: ptr.To("0.0.0.0/0"),
 			RouteTableIDSelector: p.Sel(name),
 		}
 		target(&rp)
@@ -140,7 +141,7 @@ func flowLogResources(p *Plan) []Desired {
 		{
 			Name: ResFlowLogRole,
 			Object: &iam.Role{Spec: iam.RoleSpec{ForProvider: iam.RoleParameters{
-				Description:      ptr("VPC flow logs delivery for payment-" + p.Spec.EnvironmentSuffix),
+				Description:      ptr.To("VPC flow logs delivery for payment-" + p.Spec.EnvironmentSuffix),
 				AssumeRolePolicy: p.TrustPolicy("vpc-flow-logs.amazonaws.com", p.ARN("ec2", "vpc-flow-log/*")),
 			}}},
 		},
@@ -158,11 +159,11 @@ func flowLogResources(p *Plan) []Desired {
 			Name: ResFlowLog,
 			Object: &ec2v2.FlowLog{Spec: ec2v2.FlowLogSpec{ForProvider: ec2v2.FlowLogParameters{
 				VPCIDSelector:          p.Sel(ResVPC),
-				TrafficType:            ptr("ALL"),
-				LogDestinationType:     ptr("cloud-watch-logs"),
+				TrafficType:            ptr.To("ALL"),
+				LogDestinationType:     ptr.To("cloud-watch-logs"),
 				LogDestinationSelector: p.Sel(ResFlowLogGroup),
 				IAMRoleArnSelector:     p.Sel(ResFlowLogRole),
-				MaxAggregationInterval: ptr(60.0),
+				MaxAggregationInterval: ptr.To(60.0),
 			}}},
 		},
 	}

@@ -3,6 +3,8 @@ package fn
 import (
 	"fmt"
 
+	"k8s.io/utils/ptr"
+
 	"github.com/acme-payments/xpaymentplatform/apis/v1alpha1"
 	xpv1 "github.com/crossplane/crossplane-runtime/v2/apis/common/v1"
 	"github.com/crossplane/function-sdk-go/resource"
@@ -134,13 +136,11 @@ func (p *Plan) ARN(service, res string) string {
 	return fmt.Sprintf("arn:%s:%s:%s:%s:%s", p.Partition(), service, p.Region(), p.AccountID(), res)
 }
 
-func ptr[T any](v T) *T { return &v }
-
 // setZone points a record at the cutover zone: the claim's, or the created
 // one.
 func (p *Plan) setZone(r *route53v2.RecordParameters) {
 	if id := p.Spec.Cutover.HostedZoneID; id != "" {
-		r.ZoneID = ptr(id)
+		r.ZoneID = ptr.To(id)
 		return
 	}
 	r.ZoneIDSelector = p.Sel(ResZone)

@@ -2,6 +2,8 @@ package fn
 
 import (
 	"encoding/json"
+
+	"k8s.io/utils/ptr"
 )
 
 // PolicyDocument is an IAM (or KMS key) policy, generated from typed values
@@ -38,9 +40,9 @@ func Policy(st ...Statement) *string {
 	b, err := json.Marshal(PolicyDocument{Version: "2012-10-17", Statement: st})
 	if err != nil {
 		// Only plain strings and maps are marshalled; this cannot fail.
-		return ptr("")
+		return ptr.To("")
 	}
-	return ptr(string(b))
+	return ptr.To(string(b))
 }
 
 // TrustPolicy lets an AWS service assume a role, limited to this account

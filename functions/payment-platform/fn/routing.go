@@ -2,6 +2,7 @@ package fn
 
 import (
 	"github.com/crossplane/function-sdk-go/resource"
+	"k8s.io/utils/ptr"
 
 	"fmt"
 	"strconv"
@@ -41,32 +42,32 @@ func routingResources(p *Plan) []Desired {
 		out = append(out, Desired{
 			Name: ResZone,
 			Object: &route53.Zone{Spec: route53.ZoneSpec{ForProvider: route53.ZoneParameters{
-				Name:    ptr(c.ZoneName),
-				Comment: ptr("Payment platform cutover zone of payment-" + p.Spec.EnvironmentSuffix),
+				Name:    ptr.To(c.ZoneName),
+				Comment: ptr.To("Payment platform cutover zone of payment-" + p.Spec.EnvironmentSuffix),
 			}}},
 		})
 	}
 	out = append(out, Desired{
 		Name: ResHealthOld,
 		Object: &route53.HealthCheck{Spec: route53.HealthCheckSpec{ForProvider: route53.HealthCheckParameters{
-			Type:             ptr("HTTPS"),
-			Fqdn:             ptr(c.OldSystem.Hostname),
-			Port:             ptr(float64(c.OldSystem.Port)),
-			ResourcePath:     ptr(c.OldSystem.HealthCheckPath),
-			RequestInterval:  ptr(float64(HealthCheckIntervalSeconds)),
-			FailureThreshold: ptr(float64(HealthCheckFailureThreshold)),
-			EnableSni:        ptr(true),
-			ReferenceName:    ptr(trunc("old-"+p.Spec.EnvironmentSuffix, 64)),
+			Type:             ptr.To("HTTPS"),
+			Fqdn:             ptr.To(c.OldSystem.Hostname),
+			Port:             ptr.To(float64(c.OldSystem.Port)),
+			ResourcePath:     ptr.To(c.OldSystem.HealthCheckPath),
+			RequestInterval:  ptr.To(float64(HealthCheckIntervalSeconds)),
+			FailureThreshold: ptr.To(float64(HealthCheckFailureThreshold)),
+			EnableSni:        ptr.To(true),
+			ReferenceName:    ptr.To(trunc("old-"+p.Spec.EnvironmentSuffix, 64)),
 		}}},
 	})
 	oldW, newW := Weights(p.Cutover.Effective, c.Rollback)
 	old := &route53v2.Record{Spec: route53v2.RecordSpec{ForProvider: route53v2.RecordParameters{
-		Name:                  ptr(p.Spec.Ingress.DomainName),
-		Type:                  ptr("CNAME"),
-		TTL:                   ptr(float64(c.TTLSeconds)),
-		Records:               []*string{ptr(c.OldSystem.Hostname)},
-		SetIdentifier:         ptr("old-system"),
-		WeightedRoutingPolicy: &route53v2.WeightedRoutingPolicyParameters{Weight: ptr(float64(oldW))},
+		Name:                  ptr.To(p.Spec.Ingress.DomainName),
+		Type:                  ptr.To("CNAME"),
+		TTL:                   ptr.To(float64(c.TTLSeconds)),
+		Records:               []*string{ptr.To(c.OldSystem.Hostname)},
+		SetIdentifier:         ptr.To("old-system"),
+		WeightedRoutingPolicy: &route53v2.WeightedRoutingPolicyParameters{Weight: ptr.To(float64(oldW))},
 		HealthCheckIDSelector: p.Sel(ResHealthOld),
 	}}}
 	p.setZone(&old.Spec.ForProvider)
@@ -80,13 +81,13 @@ func routingResources(p *Plan) []Desired {
 	}
 	guard := true
 	hcEndpoint := &route53.HealthCheck{Spec: route53.HealthCheckSpec{ForProvider: route53.HealthCheckParameters{
-		Type:             ptr("HTTPS"),
-		Fqdn:             ptr(albDNS),
-		Port:             ptr(443.0),
-		ResourcePath:     ptr(p.Spec.API.HealthCheckPath),
-		RequestInterval:  ptr(float64(HealthCheckIntervalSeconds)),
-		FailureThreshold: ptr(float64(HealthCheckFailureThreshold)),
-		ReferenceName:    ptr(trunc("alb-"+p.Spec.EnvironmentSuffix, 64)),
+		Type:             ptr.To("HTTPS"),
+		Fqdn:             ptr.To(albDNS),
+		Port:             ptr.To(443.0),
+		ResourcePath:     ptr.To(p.Spec.API.HealthCheckPath),
+		RequestInterval:  ptr.To(float64(HealthCheckIntervalSeconds)),
+		FailureThreshold: ptr.To(float64(HealthCheckFailureThreshold)),
+		ReferenceName:    ptr.To(trunc("alb-"+p.Spec.EnvironmentSuffix, 64)),
 	}}}
 	hcEndpoint.SetLabels(map[string]string{LabelCutoverGuard: strconv.FormatBool(guard)})
 	out = append(out, Desired{Name: ResHealthNewEndpoint, Object: hcEndpoint})
@@ -107,15 +108,15 @@ func routingResources(p *Plan) []Desired {
 		if id == "" {
 			return out
 		}
-		ids = append(ids, ptr(id))
+		ids = append(ids, ptr.To(id))
 	}
 	newRec := &route53v2.Record{Spec: route53v2.RecordSpec{ForProvider: route53v2.RecordParameters{
-		Name:                  ptr(p.Spec.Ingress.DomainName),
-		Type:                  ptr("CNAME"),
-		TTL:                   ptr(float64(c.TTLSeconds)),
-		Records:               []*string{ptr(albDNS)},
-		SetIdentifier:         ptr("new-system"),
-		WeightedRoutingPolicy: &route53v2.WeightedRoutingPolicyParameters{Weight: ptr(float64(newW))},
+		Name:                  ptr.To(p.Spec.Ingress.DomainName),
+		Type:                  ptr.To("CNAME"),
+		TTL:                   ptr.To(float64(c.TTLSeconds)),
+		Records:               []*string{ptr.To(albDNS)},
+		SetIdentifier:         ptr.To("new-system"),
+		WeightedRoutingPolicy: &route53v2.WeightedRoutingPolicyParameters{Weight: ptr.To(float64(newW))},
 		HealthCheckIDSelector: p.Sel(ResHealthNew),
 	}}}
 	p.setZone(&newRec.Spec.ForProvider)
@@ -124,10 +125,10 @@ func routingResources(p *Plan) []Desired {
 		Desired{
 			Name: ResHealthNew,
 			Object: &route53.HealthCheck{Spec: route53.HealthCheckSpec{ForProvider: route53.HealthCheckParameters{
-				Type:                 ptr("CALCULATED"),
-				ChildHealthThreshold: ptr(float64(len(ids))),
+				Type:                 ptr.To("CALCULATED"),
+				ChildHealthThreshold: ptr.To(float64(len(ids))),
 				ChildHealthchecks:    ids,
-				ReferenceName:        ptr(trunc("new-"+p.Spec.EnvironmentSuffix, 64)),
+				ReferenceName:        ptr.To(trunc("new-"+p.Spec.EnvironmentSuffix, 64)),
 			}}},
 		},
 		Desired{Name: ResRecordNew, Object: newRec},
@@ -166,11 +167,11 @@ func (p *Plan) guard() []Desired {
 	for _, a := range p.guardAlarms() {
 		out = append(out, Desired{Name: a.Name, Object: p.MetricAlarm(a)})
 		hc := &route53.HealthCheck{Spec: route53.HealthCheckSpec{ForProvider: route53.HealthCheckParameters{
-			Type:                         ptr("CLOUDWATCH_METRIC"),
+			Type:                         ptr.To("CLOUDWATCH_METRIC"),
 			CloudwatchAlarmNameSelector:  p.Sel(a.Name),
-			CloudwatchAlarmRegion:        ptr(p.Region()),
-			InsufficientDataHealthStatus: ptr("Healthy"),
-			ReferenceName:                ptr(trunc(string(a.Name), 64)),
+			CloudwatchAlarmRegion:        ptr.To(p.Region()),
+			InsufficientDataHealthStatus: ptr.To("Healthy"),
+			ReferenceName:                ptr.To(trunc(string(a.Name), 64)),
 		}}}
 		hc.SetLabels(map[string]string{LabelCutoverGuard: "true"})
 		out = append(out, Desired{Name: guardHealthName(a.Name), Object: hc})

@@ -3,6 +3,7 @@ package fn
 import (
 	"github.com/acme-payments/xpaymentplatform/apis/v1alpha1"
 	"github.com/crossplane/function-sdk-go/resource"
+	"k8s.io/utils/ptr"
 
 	ec2 "github.com/upbound/provider-aws/v2/apis/cluster/ec2/v1beta1"
 )
@@ -40,10 +41,10 @@ func securityResources(p *Plan) []Desired {
 		out = append(out, Desired{
 			Name: g.name,
 			Object: &ec2.SecurityGroup{Spec: ec2.SecurityGroupSpec{ForProvider: ec2.SecurityGroupParameters_2{
-				Name:                ptr(p.Name(g.name)),
-				Description:         ptr(g.desc),
+				Name:                ptr.To(p.Name(g.name)),
+				Description:         ptr.To(g.desc),
 				VPCIDSelector:       p.Sel(ResVPC),
-				RevokeRulesOnDelete: ptr(true),
+				RevokeRulesOnDelete: ptr.To(true),
 			}}},
 		})
 	}
@@ -70,34 +71,34 @@ func securityResources(p *Plan) []Desired {
 }
 
 func (r Rule) desired(p *Plan) Desired {
-	var peer, cidr = p.Sel(r.Peer), ptr(r.CIDR)
+	var peer, cidr = p.Sel(r.Peer), ptr.To(r.CIDR)
 	if r.Peer == "" {
 		peer = nil
 	} else {
 		cidr = nil
 	}
-	port := ptr(float64(r.Port))
+	port := ptr.To(float64(r.Port))
 	if r.Ingress {
 		return Desired{Name: r.Name, Object: &ec2.SecurityGroupIngressRule{Spec: ec2.SecurityGroupIngressRuleSpec{
 			ForProvider: ec2.SecurityGroupIngressRuleParameters{
 				SecurityGroupIDSelector:           p.Sel(r.Group),
-				IPProtocol:                        ptr("tcp"),
+				IPProtocol:                        ptr.To("tcp"),
 				FromPort:                          port,
 				ToPort:                            port,
 				CidrIPv4:                          cidr,
 				ReferencedSecurityGroupIDSelector: peer,
-				Description:                       ptr(r.Description),
+				Description:                       ptr.To(r.Description),
 			}}}}
 	}
 	return Desired{Name: r.Name, Object: &ec2.SecurityGroupEgressRule{Spec: ec2.SecurityGroupEgressRuleSpec{
 		ForProvider: ec2.SecurityGroupEgressRuleParameters{
 			SecurityGroupIDSelector:           p.Sel(r.Group),
-			IPProtocol:                        ptr("tcp"),
+			IPProtocol:                        ptr.To("tcp"),
 			FromPort:                          port,
 			ToPort:                            port,
 			CidrIPv4:                          cidr,
 			ReferencedSecurityGroupIDSelector: peer,
-			Description:                       ptr(r.Description),
+			Description:                       ptr.To(r.Description),
 		}}}}
 }
 

@@ -168,9 +168,5 @@ func contains(list []string, s string) bool {
 // specError is the one message of a Fatal result for an invalid spec: every
 // problem with its field path and what is allowed.
 func specError(kind string, errs field.ErrorList) error {
-	msgs := make([]string, len(errs))
-	for i, e := range errs {
-		msgs[i] = e.Error()
-	}
-	return fmt.Errorf("invalid %s: %s", kind, strings.Join(msgs, "; "))
+	return fmt.Errorf("invalid %s: %w", kind, errs.ToAggregate())
 }

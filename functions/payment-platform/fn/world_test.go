@@ -5,9 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strings"
 	"testing"
 
+	"github.com/crossplane/crossplane-runtime/v2/pkg/fieldpath"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/crossplane/function-sdk-go/resource"
 	"google.golang.org/protobuf/types/known/structpb"
@@ -131,15 +131,11 @@ func names(rsp *fnv1.RunFunctionResponse) []string {
 }
 
 func get(m map[string]any, path string) any {
-	var cur any = m
-	for _, p := range strings.Split(path, ".") {
-		mm, ok := cur.(map[string]any)
-		if !ok {
-			return nil
-		}
-		cur = mm[p]
+	v, err := fieldpath.Pave(m).GetValue(path)
+	if err != nil {
+		return nil
 	}
-	return cur
+	return v
 }
 
 // label is the resource label a selector at path matches.
