@@ -20,6 +20,7 @@ import (
 	cwlogs "github.com/upbound/provider-aws/v2/apis/cluster/cloudwatchlogs/v1beta1"
 	dms "github.com/upbound/provider-aws/v2/apis/cluster/dms/v1beta1"
 	ec2 "github.com/upbound/provider-aws/v2/apis/cluster/ec2/v1beta1"
+	ec2v2 "github.com/upbound/provider-aws/v2/apis/cluster/ec2/v1beta2"
 	elbv2v2 "github.com/upbound/provider-aws/v2/apis/cluster/elbv2/v1beta2"
 	kms "github.com/upbound/provider-aws/v2/apis/cluster/kms/v1beta1"
 	lambdav2 "github.com/upbound/provider-aws/v2/apis/cluster/lambda/v1beta2"
@@ -38,6 +39,10 @@ const (
 	HoursPerMonth = 730.0
 	// SecondsPerMonth is HoursPerMonth in seconds.
 	SecondsPerMonth = HoursPerMonth * 3600
+
+	// EndpointDataGB is the data all interface endpoints process a month
+	// (secrets, metrics, traces and API calls: small).
+	EndpointDataGB = 10.0
 
 	// NATDataGBPerGateway is the data each NAT gateway processes a month:
 	// Lambda and DMS calls to AWS APIs and the on-prem source, CDC traffic.
@@ -183,6 +188,9 @@ func pricesOf(spec *v1alpha1.XPaymentPlatformSpec) (*Prices, error) {
 // inventory is what the tiers built, counted as it is billed.
 type inventory struct {
 	natGateways, publicIPs int
+	// endpointENIs are the interface endpoints' network interfaces (one per
+	// subnet association); endpoints the interface endpoints.
+	endpoints, endpointENIs int
 	// cluster is the Aurora cluster (its Serverless v2 range); instances
 	// its db.serverless instances.
 	cluster   *rdsv2.ClusterParameters
@@ -217,6 +225,12 @@ func takeInventory(resources []Desired) inventory {
 			inv.natGateways++
 		case *ec2.EIP:
 			inv.publicIPs++
+		case *ec2v2.VPCEndpoint:
+			if str(o.Spec.ForProvider.VPCEndpointType) == "Interface" {
+				inv.endpoints++
+			}
+		case *ec2.VPCEndpointSubnetAssociation:
+			inv.endpointENIs++
 		case *rdsv2.Cluster:
 			inv.cluster = &o.Spec.ForProvider
 			if o.Spec.ForProvider.ManageMasterUserPassword != nil && *o.Spec.ForProvider.ManageMasterUserPassword {
@@ -321,7 +335,7 @@ func (e estimator) lines() []CostLine {
 			out = append(out, l)
 		}
 	}
-	for _, f := range []func() []CostLine{e.nat, e.aurora, e.dms, e.alb, e.lambda, e.waf, e.route53, e.kms, e.secrets, e.cloudwatch, e.xray} {
+	for _, f := range []func() []CostLine{e.nat, e.endpoints, e.aurora, e.dms, e.alb, e.lambda, e.waf, e.route53, e.kms, e.secrets, e.cloudwatch, e.xray} {
 		for _, l := range f() {
 			add(l)
 		}
@@ -341,6 +355,16 @@ func (e estimator) nat() []CostLine {
 		both("NAT gateway public IPv4 addresses", ips*HoursPerMonth*p.PublicIPv4Hour,
 			fmt.Sprintf("%g × 730 h × $%g", ips, p.PublicIPv4Hour)),
 	}
+}
+
+func (e estimator) endpoints() []CostLine {
+	if e.inv.endpoints == 0 {
+		return nil
+	}
+	n, p := float64(e.inv.endpointENIs), e.p
+	return []CostLine{both("VPC interface endpoints", n*HoursPerMonth*p.EndpointENIHour+EndpointDataGB*p.EndpointGB,
+		fmt.Sprintf("%d endpoints in %g subnets: %g ENIs × 730 h × $%g + %g GB × $%g/GB (the S3 gateway endpoint is free)",
+			e.inv.endpoints, n/float64(e.inv.endpoints), n, p.EndpointENIHour, EndpointDataGB, p.EndpointGB))}
 }
 
 // dataGB is the size the Aurora volume is estimated at.

@@ -31,7 +31,7 @@ var (
 	// its companion files).
 	houseTiers = [][]string{
 		{"encryption.go"},
-		{"network.go"},
+		{"network.go", "endpoints.go"},
 		{"security.go"},
 		{"database.go"},
 		{"migration.go"},

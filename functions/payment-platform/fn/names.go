@@ -247,3 +247,10 @@ const (
 	// ConditionMigrationHealthy reflects the DMS task.
 	ConditionMigrationHealthy = "MigrationHealthy"
 )
+
+// Security group of the VPC endpoints.
+const ResSGEndpoints = resource.Name("sg-endpoints")
+
+// EndpointName is the composition-resource name of the VPC endpoint of an
+// AWS service (its associations add -sg, -subnet-<az>, -rt-app-<az>).
+func EndpointName(service string) resource.Name { return resource.Name("vpce-" + service) }

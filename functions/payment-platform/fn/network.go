@@ -186,7 +186,7 @@ func network(p *Plan) Part {
 			st.NATGatewayIPs = append(st.NATGatewayIPs, ip)
 		}
 	}
-	return Part{Resources: networkResources(p), Status: st}
+	return Part{Resources: append(networkResources(p), endpointsResources(p)...), Status: st}
 }
 
 // subnetIDs are the observed IDs of a tier's subnets in AZ order, or nil

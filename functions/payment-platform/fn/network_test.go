@@ -2,6 +2,7 @@ package fn
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/crossplane/function-sdk-go/resource"
@@ -75,5 +76,60 @@ func TestNetworkStatus(t *testing.T) {
 	}
 	if !slices.Equal(st.NATGatewayIPs, []string{"3.0.0.1", "3.0.0.2"}) {
 		t.Errorf("NAT IPs = %v", st.NATGatewayIPs)
+	}
+}
+
+// TestEndpoints: an interface endpoint with private DNS for each AWS
+// service the Lambdas and DMS call (the validator's and the rollback
+// trigger's only with them), each in every app subnet behind the
+// endpoints' security group, and the S3 gateway endpoint on every app
+// route table.
+func TestEndpoints(t *testing.T) {
+	const migration = "\nmigration: {source: {host: 10.1.1.1, credentialsSecretRef: {name: s}}}\n"
+	for name, tc := range map[string]struct {
+		spec     string
+		services []string
+	}{
+		"Platform":    {spec: "environmentSuffix: t", services: []string{"logs", "monitoring", "secretsmanager", "sts", "xray"}},
+		"WithLambdas": {spec: "environmentSuffix: t" + migration + lambdasSpec, services: []string{"dms", "logs", "monitoring", "rds-data", "secretsmanager", "sns", "sts", "xray"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			part := network(tierPlan(t, tc.spec, nil, nil))
+			var services []string
+			for _, d := range part.Resources {
+				e, ok := d.Object.(*ec2v2.VPCEndpoint)
+				if !ok || deref(e.Spec.ForProvider.VPCEndpointType) != "Interface" {
+					continue
+				}
+				svc := strings.TrimPrefix(deref(e.Spec.ForProvider.ServiceName), "com.amazonaws.us-east-2.")
+				services = append(services, svc)
+				if !deref(e.Spec.ForProvider.PrivateDNSEnabled) || d.Name != EndpointName(svc) {
+					t.Errorf("%s = %+v", d.Name, e.Spec.ForProvider)
+				}
+				sg := object[*ec2.VPCEndpointSecurityGroupAssociation](t, part, d.Name+"-sg").Spec.ForProvider
+				if sg.SecurityGroupIDSelector.MatchLabels[LabelResource] != string(ResSGEndpoints) {
+					t.Errorf("%s-sg = %+v", d.Name, sg)
+				}
+				for _, az := range []string{"a", "b", "c"} {
+					sub := object[*ec2.VPCEndpointSubnetAssociation](t, part, d.Name+resource.Name("-subnet-"+az)).Spec.ForProvider
+					if sub.SubnetIDSelector.MatchLabels[LabelResource] != "subnet-app-"+az {
+						t.Errorf("%s-subnet-%s = %+v", d.Name, az, sub)
+					}
+				}
+			}
+			slices.Sort(services)
+			if !slices.Equal(services, tc.services) {
+				t.Errorf("interface endpoints %v, want %v", services, tc.services)
+			}
+			if s3 := object[*ec2v2.VPCEndpoint](t, part, "vpce-s3").Spec.ForProvider; deref(s3.VPCEndpointType) != "Gateway" {
+				t.Errorf("vpce-s3 = %+v", s3)
+			}
+			for _, az := range []string{"a", "b", "c"} {
+				rt := object[*ec2.VPCEndpointRouteTableAssociation](t, part, resource.Name("vpce-s3-rt-app-"+az)).Spec.ForProvider
+				if rt.RouteTableIDSelector.MatchLabels[LabelResource] != "rt-app-"+az {
+					t.Errorf("vpce-s3-rt-app-%s = %+v", az, rt)
+				}
+			}
+		})
 	}
 }

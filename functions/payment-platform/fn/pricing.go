@@ -47,6 +47,8 @@ type Prices struct {
 	NATGatewayHour     float64 // per NAT gateway-hour
 	NATGatewayGB       float64 // per GB processed by a NAT gateway
 	PublicIPv4Hour     float64 // per in-use public IPv4 address-hour (each NAT gateway's EIP)
+	EndpointENIHour    float64 // interface VPC endpoint, per endpoint per AZ (ENI) per hour; gateway endpoints are free
+	EndpointGB         float64 // data processed by interface VPC endpoints, per GB
 	AuroraACUHour      float64 // Aurora PostgreSQL Serverless v2, Aurora Standard: per ACU-hour
 	AuroraStorageGB    float64 // Aurora Standard storage, per GB-month
 	AuroraIOMillion    float64 // Aurora Standard I/O, per million requests
@@ -90,6 +92,8 @@ type Prices struct {
 // Virginia) for every item here, as of PricesAsOf.
 var usEast = Prices{
 	NATGatewayHour:           0.045,
+	EndpointENIHour:          0.01,
+	EndpointGB:               0.01,
 	NATGatewayGB:             0.045,
 	PublicIPv4Hour:           0.005,
 	AuroraACUHour:            0.12,

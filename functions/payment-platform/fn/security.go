@@ -18,6 +18,7 @@ type Rule struct {
 	Port        int
 	Peer        resource.Name
 	CIDR        string
+	PrefixList  string
 	Description string
 }
 
@@ -35,6 +36,7 @@ func securityResources(p *Plan) []Desired {
 		{ResSGApp, "payment API and migration Lambdas"},
 		{ResSGDatabase, "Aurora PostgreSQL: 5432 from the app and DMS only"},
 		{ResSGDMS, "DMS replication instance: to the source and Aurora only"},
+		{ResSGEndpoints, "VPC endpoints of the AWS services the Lambdas and DMS call: 443 from them only"},
 	}
 	var out []Desired
 	for _, g := range groups {
@@ -52,7 +54,10 @@ func securityResources(p *Plan) []Desired {
 		{Name: "sgr-alb-in-https", Group: ResSGALB, Ingress: true, Port: 443, CIDR: "0.0.0.0/0", Description: "HTTPS from clients"},
 		{Name: "sgr-alb-in-http", Group: ResSGALB, Ingress: true, Port: 80, CIDR: "0.0.0.0/0", Description: "HTTP from clients, redirected to HTTPS"},
 		{Name: "sgr-app-out-db", Group: ResSGApp, Port: PostgresPort, Peer: ResSGDatabase, Description: "PostgreSQL to Aurora"},
-		{Name: "sgr-app-out-https", Group: ResSGApp, Port: 443, CIDR: "0.0.0.0/0", Description: "HTTPS to AWS APIs through the NAT gateways"},
+		{Name: "sgr-app-out-endpoints", Group: ResSGApp, Port: 443, Peer: ResSGEndpoints, Description: "HTTPS to the AWS services' VPC endpoints"},
+		{Name: "sgr-dms-out-endpoints", Group: ResSGDMS, Port: 443, Peer: ResSGEndpoints, Description: "HTTPS to Secrets Manager's VPC endpoint (target credentials)"},
+		{Name: "sgr-endpoints-in-app", Group: ResSGEndpoints, Ingress: true, Port: 443, Peer: ResSGApp, Description: "HTTPS from the Lambdas"},
+		{Name: "sgr-endpoints-in-dms", Group: ResSGEndpoints, Ingress: true, Port: 443, Peer: ResSGDMS, Description: "HTTPS from DMS"},
 		{Name: "sgr-db-in-app", Group: ResSGDatabase, Ingress: true, Port: PostgresPort, Peer: ResSGApp, Description: "PostgreSQL from the app tier"},
 		{Name: "sgr-db-in-dms", Group: ResSGDatabase, Ingress: true, Port: PostgresPort, Peer: ResSGDMS, Description: "PostgreSQL from DMS"},
 		{Name: "sgr-dms-out-db", Group: ResSGDMS, Port: PostgresPort, Peer: ResSGDatabase, Description: "PostgreSQL to Aurora"},
@@ -64,6 +69,11 @@ func securityResources(p *Plan) []Desired {
 			rules = append(rules, Rule{Name: ResSGRuleAppOutSource, Group: ResSGApp, Port: src.Port, CIDR: src.CIDR, Description: "The validator reads the on-prem source"})
 		}
 	}
+	// S3 through its gateway endpoint: the prefix list the endpoint
+	// routes is known once it exists.
+	if pl := p.View.Network.S3PrefixListID; pl != "" {
+		rules = append(rules, Rule{Name: "sgr-app-out-s3", Group: ResSGApp, Port: 443, PrefixList: pl, Description: "HTTPS to S3 through its gateway endpoint"})
+	}
 	for _, r := range rules {
 		out = append(out, r.desired(p))
 	}
@@ -71,11 +81,16 @@ func securityResources(p *Plan) []Desired {
 }
 
 func (r Rule) desired(p *Plan) Desired {
-	var peer, cidr = p.Sel(r.Peer), ptr.To(r.CIDR)
-	if r.Peer == "" {
-		peer = nil
-	} else {
-		cidr = nil
+	// A rule's other side is a platform security group, an AWS prefix
+	// list or a CIDR.
+	var cidr, prefixList *string
+	peerSel := p.Sel(r.Peer)
+	switch {
+	case r.Peer != "":
+	case r.PrefixList != "":
+		peerSel, prefixList = nil, ptr.To(r.PrefixList)
+	default:
+		peerSel, cidr = nil, ptr.To(r.CIDR)
 	}
 	port := ptr.To(float64(r.Port))
 	if r.Ingress {
@@ -86,7 +101,7 @@ func (r Rule) desired(p *Plan) Desired {
 				FromPort:                          port,
 				ToPort:                            port,
 				CidrIPv4:                          cidr,
-				ReferencedSecurityGroupIDSelector: peer,
+				ReferencedSecurityGroupIDSelector: peerSel,
 				Description:                       ptr.To(r.Description),
 			}}}}
 	}
@@ -97,7 +112,8 @@ func (r Rule) desired(p *Plan) Desired {
 			FromPort:                          port,
 			ToPort:                            port,
 			CidrIPv4:                          cidr,
-			ReferencedSecurityGroupIDSelector: peer,
+			ReferencedSecurityGroupIDSelector: peerSel,
+			PrefixListID:                      prefixList,
 			Description:                       ptr.To(r.Description),
 		}}}}
 }

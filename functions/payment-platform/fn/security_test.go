@@ -41,7 +41,9 @@ func TestSecurity(t *testing.T) {
 						}
 					}
 				case *ec2.SecurityGroupEgressRule:
-					if deref(r.Spec.ForProvider.CidrIPv4) == "0.0.0.0/0" && d.Name != "sgr-app-out-https" {
+					// AWS-0104: nothing leaves for the internet; AWS
+					// services are reached through VPC endpoints.
+					if deref(r.Spec.ForProvider.CidrIPv4) == "0.0.0.0/0" {
 						t.Errorf("%s lets traffic out to anywhere", d.Name)
 					}
 				}
@@ -62,5 +64,38 @@ func TestSecurity(t *testing.T) {
 	}
 	if sg := security(tierPlan(t, "environmentSuffix: t", nil, nil)).Status.SecurityGroups; sg != nil {
 		t.Errorf("status.securityGroups before any is known = %+v", sg)
+	}
+}
+
+// TestSecurityEndpoints: the Lambdas and DMS reach AWS services on 443
+// only through the endpoints' security group, and S3 through its gateway
+// endpoint's prefix list once the endpoint reports it.
+func TestSecurityEndpoints(t *testing.T) {
+	for name, tc := range map[string]struct {
+		prefixList string
+		s3Rule     bool
+	}{"BeforeTheS3Endpoint": {}, "S3EndpointKnown": {prefixList: "pl-1", s3Rule: true}} {
+		t.Run(name, func(t *testing.T) {
+			part := security(tierPlan(t, "environmentSuffix: t", nil, func(v *Views) { v.Network.S3PrefixListID = tc.prefixList }))
+			for _, n := range []resource.Name{"sgr-app-out-endpoints", "sgr-dms-out-endpoints"} {
+				r := object[*ec2.SecurityGroupEgressRule](t, part, n).Spec.ForProvider
+				if deref(r.FromPort) != 443 || r.ReferencedSecurityGroupIDSelector.MatchLabels[LabelResource] != string(ResSGEndpoints) {
+					t.Errorf("%s = %+v", n, r)
+				}
+			}
+			for _, n := range []resource.Name{"sgr-endpoints-in-app", "sgr-endpoints-in-dms"} {
+				if r := object[*ec2.SecurityGroupIngressRule](t, part, n).Spec.ForProvider; deref(r.FromPort) != 443 || r.CidrIPv4 != nil {
+					t.Errorf("%s = %+v", n, r)
+				}
+			}
+			if composes(part, "sgr-app-out-s3") != tc.s3Rule {
+				t.Fatalf("sgr-app-out-s3 composed = %t", !tc.s3Rule)
+			}
+			if tc.s3Rule {
+				if r := object[*ec2.SecurityGroupEgressRule](t, part, "sgr-app-out-s3").Spec.ForProvider; deref(r.PrefixListID) != "pl-1" || r.CidrIPv4 != nil {
+					t.Errorf("sgr-app-out-s3 = %+v", r)
+				}
+			}
+		})
 	}
 }

@@ -9,6 +9,7 @@ import (
 	acmv2 "github.com/upbound/provider-aws/v2/apis/cluster/acm/v1beta2"
 	dms "github.com/upbound/provider-aws/v2/apis/cluster/dms/v1beta1"
 	ec2 "github.com/upbound/provider-aws/v2/apis/cluster/ec2/v1beta1"
+	ec2v2 "github.com/upbound/provider-aws/v2/apis/cluster/ec2/v1beta2"
 	elbv2v2 "github.com/upbound/provider-aws/v2/apis/cluster/elbv2/v1beta2"
 	kms "github.com/upbound/provider-aws/v2/apis/cluster/kms/v1beta1"
 	lambda "github.com/upbound/provider-aws/v2/apis/cluster/lambda/v1beta1"
@@ -45,6 +46,8 @@ type NetworkView struct {
 	VPCID, VPCARN string
 	SubnetIDs     map[resource.Name]string
 	NATIPs        map[resource.Name]string
+	// S3PrefixListID is the prefix list the S3 gateway endpoint routes.
+	S3PrefixListID string
 }
 
 // SecurityView is the security groups' IDs by composition-resource name.
@@ -119,6 +122,7 @@ func observe(o Observed) Views {
 	v.Encryption.KeyARN = str(atProvider[kms.KeyObservation](o, ResKMSKey).Arn)
 
 	vpc := atProvider[ec2.VPCObservation_2](o, ResVPC)
+	v.Network.S3PrefixListID = str(atProvider[ec2v2.VPCEndpointObservation](o, EndpointName("s3")).PrefixListID)
 	v.Network.VPCID, v.Network.VPCARN = str(vpc.ID), str(vpc.Arn)
 	for name, r := range o {
 		switch {
@@ -212,7 +216,8 @@ func completeViews() Views {
 	}
 	v := Views{
 		Encryption: EncryptionView{KeyARN: arn("kms", "key/placeholder")},
-		Network:    NetworkView{VPCID: "vpc-placeholder", VPCARN: arn("ec2", "vpc/placeholder"), SubnetIDs: map[resource.Name]string{}, NATIPs: map[resource.Name]string{}},
+		Network: NetworkView{VPCID: "vpc-placeholder", VPCARN: arn("ec2", "vpc/placeholder"), SubnetIDs: map[resource.Name]string{},
+			NATIPs: map[resource.Name]string{}, S3PrefixListID: "pl-placeholder"},
 		Security:   SecurityView{GroupIDs: map[resource.Name]string{}},
 		Database: DatabaseView{ClusterARN: arn("rds", "cluster:placeholder"), Endpoint: "placeholder.cluster.rds.amazonaws.com",
 			ReaderEndpoint: "placeholder.cluster-ro.rds.amazonaws.com", SecretARN: arn("secretsmanager", "secret:rds!cluster-placeholder")},
