@@ -174,6 +174,29 @@ var rules = map[string]rule{
 		return map[string]any{"securityGroupRuleId": id}
 	}),
 	"ec2/FlowLog": prefixed("fl", "vpc-flow-log", nil),
+	"ec2/VPCEndpoint": prefixed("vpce", "vpc-endpoint", func(c *obsCtx, id string) map[string]any {
+		out := map[string]any{"state": "available"}
+		if c.param("vpcEndpointType") == "Gateway" {
+			out["prefixListId"] = "pl-" + c.h("pl", 8)
+			return out
+		}
+		out["dnsEntry"] = []any{map[string]any{
+			"dnsName": id + "-" + c.h("dns", 8) + "." + strings.TrimPrefix(c.param("serviceName"), "com.amazonaws."+c.region+".") + "." + c.region + ".vpce.amazonaws.com",
+			"hostedZoneId": "Z" + c.upper("zone", 13),
+		}}
+		return out
+	}),
+	// aws_vpc_endpoint_*_association: "a-" + endpoint ID + StringHashcode
+	// of the associated ID (vpc_endpoint_*_association.go, *CreateID).
+	"ec2/VPCEndpointSubnetAssociation": fromProvider(func(c *obsCtx) string {
+		return fmt.Sprintf("a-%s%d", c.param("vpcEndpointId"), stringHashcode(c.param("subnetId")))
+	}, nil),
+	"ec2/VPCEndpointSecurityGroupAssociation": fromProvider(func(c *obsCtx) string {
+		return fmt.Sprintf("a-%s%d", c.param("vpcEndpointId"), stringHashcode(c.param("securityGroupId")))
+	}, nil),
+	"ec2/VPCEndpointRouteTableAssociation": fromProvider(func(c *obsCtx) string {
+		return fmt.Sprintf("a-%s%d", c.param("vpcEndpointId"), stringHashcode(c.param("routeTableId")))
+	}, nil),
 	// aws_route: routeCreateID, "r-" + route table + StringHashcode(destination).
 	"ec2/Route": fromProvider(func(c *obsCtx) string {
 		dst := c.param("destinationCidrBlock")
