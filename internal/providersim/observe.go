@@ -181,7 +181,7 @@ var rules = map[string]rule{
 			return out
 		}
 		out["dnsEntry"] = []any{map[string]any{
-			"dnsName": id + "-" + c.h("dns", 8) + "." + strings.TrimPrefix(c.param("serviceName"), "com.amazonaws."+c.region+".") + "." + c.region + ".vpce.amazonaws.com",
+			"dnsName":      id + "-" + c.h("dns", 8) + "." + strings.TrimPrefix(c.param("serviceName"), "com.amazonaws."+c.region+".") + "." + c.region + ".vpce.amazonaws.com",
 			"hostedZoneId": "Z" + c.upper("zone", 13),
 		}}
 		return out
