@@ -46,7 +46,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "runbook: %s: %v\n", path, err)
 		return 1
 	}
-	md := Render(c, path)
+	md, err := Render(c, path)
+	if err != nil {
+		fmt.Fprintf(stderr, "runbook: %s: %v\n", path, err)
+		return 1
+	}
 	if *out == "" {
 		if _, err := io.WriteString(stdout, md); err != nil {
 			fmt.Fprintln(stderr, "runbook:", err)

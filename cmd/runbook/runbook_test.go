@@ -39,12 +39,22 @@ func load(t *testing.T, path string) *Claim {
 	return c
 }
 
+// render is Render, failing the test on an error.
+func render(t *testing.T, c *Claim, source string) string {
+	t.Helper()
+	md, err := Render(c, source)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return md
+}
+
 // TestGolden renders the example claims' runbooks and compares them with
 // examples/runbook (go test ./cmd/runbook -update rewrites them).
 func TestGolden(t *testing.T) {
 	for _, ex := range examples {
 		t.Run(ex.claim, func(t *testing.T) {
-			got := Render(load(t, ex.claim), ex.claim)
+			got := render(t, load(t, ex.claim), ex.claim)
 			if *update {
 				if err := os.MkdirAll(filepath.Dir(repo(ex.golden)), 0o755); err != nil {
 					t.Fatal(err)
@@ -68,7 +78,7 @@ func TestGolden(t *testing.T) {
 // TestProdRunbook: the prod runbook holds the exact commands and facts an
 // operator copies.
 func TestProdRunbook(t *testing.T) {
-	md := Render(load(t, "examples/claim-prod.yaml"), "examples/claim-prod.yaml")
+	md := render(t, load(t, "examples/claim-prod.yaml"), "examples/claim-prod.yaml")
 	for _, want := range []string{
 		`kubectl -n payments patch paymentplatform payments-prod --type merge -p '{"spec":{"cutover":{"step":10}}}'`,
 		`kubectl -n payments patch paymentplatform payments-prod --type merge -p '{"spec":{"cutover":{"step":50}}}'`,
@@ -154,7 +164,7 @@ func TestSectionsThatDoNotApply(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			c := load(t, "examples/claim-prod.yaml")
 			tc.edit(c)
-			md := Render(c, "claim.yaml")
+			md := render(t, c, "claim.yaml")
 			for _, s := range tc.says {
 				if !strings.Contains(md, s) {
 					t.Errorf("the runbook lacks %q", s)
@@ -222,7 +232,7 @@ func TestLoadClaimErrors(t *testing.T) {
 	if c.Namespace != "default" || !c.NamespaceDefaulted {
 		t.Errorf("namespace = %q (defaulted %t), want default", c.Namespace, c.NamespaceDefaulted)
 	}
-	if md := Render(c, "claim.yaml"); !strings.Contains(md, "kubectl -n default patch paymentplatform payments-prod") || !strings.Contains(md, "names no namespace") {
+	if md := render(t, c, "claim.yaml"); !strings.Contains(md, "kubectl -n default patch paymentplatform payments-prod") || !strings.Contains(md, "names no namespace") {
 		t.Errorf("the runbook of a claim without a namespace does not use and explain default")
 	}
 }
