@@ -24,63 +24,62 @@ const (
 	DefaultSourceSizeGB        = 500
 )
 
-func (d *DatabaseSpec) defaultFor(env Environment) {
-	setDefault(&d.EngineVersion, DefaultEngineVersion)
-	setDefault(&d.MinCapacity, DefaultMinCapacity)
-	setDefault(&d.MaxCapacity, DefaultMaxCapacity)
-	setDefault(&d.Instances, DefaultInstances)
-	setDefault(&d.DatabaseName, DefaultDatabaseName)
-	setDefault(&d.MasterUsername, DefaultMasterUsername)
-	setDefault(&d.BackupWindow, DefaultBackupWindow)
-	setDefault(&d.MaintenanceWindow, DefaultMaintenanceWindow)
-	if d.BackupRetentionDays == 0 {
-		d.BackupRetentionDays = 7
-		if env == EnvironmentProd {
-			d.BackupRetentionDays = 35
-		}
+func (db *DatabaseSpec) defaultFor(d defaulter, env Environment) {
+	setDefault(d, "engineVersion", &db.EngineVersion, DefaultEngineVersion)
+	setDefault(d, "minCapacity", &db.MinCapacity, DefaultMinCapacity)
+	setDefault(d, "maxCapacity", &db.MaxCapacity, DefaultMaxCapacity)
+	setDefault(d, "instances", &db.Instances, DefaultInstances)
+	setDefault(d, "databaseName", &db.DatabaseName, DefaultDatabaseName)
+	setDefault(d, "masterUsername", &db.MasterUsername, DefaultMasterUsername)
+	setDefault(d, "backupWindow", &db.BackupWindow, DefaultBackupWindow)
+	setDefault(d, "maintenanceWindow", &db.MaintenanceWindow, DefaultMaintenanceWindow)
+	if db.PerformanceInsights == nil {
+		db.PerformanceInsights = ptrTo(true)
 	}
-	if d.DeletionProtection == nil {
-		d.DeletionProtection = ptrTo(env != EnvironmentDev)
+	// Not in the XRD: depend on the environment.
+	retention := 7
+	if env == EnvironmentProd {
+		retention = 35
 	}
-	if d.PerformanceInsights == nil {
-		d.PerformanceInsights = ptrTo(true)
+	setDefault(d, "backupRetentionDays", &db.BackupRetentionDays, retention)
+	if db.DeletionProtection == nil {
+		db.DeletionProtection = ptrTo(env != EnvironmentDev)
 	}
 }
 
-func (m *MigrationSpec) defaultFor(env Environment) {
+func (m *MigrationSpec) defaultFor(d defaulter, env Environment) {
 	if m.Enabled == nil {
 		m.Enabled = ptrTo(true)
 	}
-	s := &m.Source
-	setDefault(&s.Port, 5432)
-	setDefault(&s.DatabaseName, DefaultDatabaseName)
-	setDefault(&s.Username, DefaultSourceUsername)
-	setDefault(&s.SSLMode, "require")
-	setDefault(&s.SizeGB, DefaultSourceSizeGB)
-	setDefault(&s.CredentialsSecretRef.Key, "password")
-	if s.CIDR == "" {
-		if a, err := netip.ParseAddr(s.Host); err == nil && a.Is4() {
-			s.CIDR = a.String() + "/32"
-		}
-	}
-	setDefault(&m.ReplicationInstanceClass, DefaultReplicationInstance)
-	setDefault(&m.AllocatedStorageGB, max(100, (s.SizeGB+3)/4))
-	if m.MultiAZ == nil {
-		m.MultiAZ = ptrTo(env == EnvironmentProd)
-	}
-	if len(m.TableMappings) == 0 {
+	s, sd := &m.Source, d.in("source")
+	setDefault(sd, "port", &s.Port, 5432)
+	setDefault(sd, "databaseName", &s.DatabaseName, DefaultDatabaseName)
+	setDefault(sd, "username", &s.Username, DefaultSourceUsername)
+	setDefault(sd, "sslMode", &s.SSLMode, "require")
+	setDefault(sd, "sizeGb", &s.SizeGB, DefaultSourceSizeGB)
+	setDefault(sd.in("credentialsSecretRef"), "key", &s.CredentialsSecretRef.Key, "password")
+	setDefault(d, "replicationInstanceClass", &m.ReplicationInstanceClass, DefaultReplicationInstance)
+	if len(m.TableMappings) == 0 && d.absent("tableMappings") {
 		m.TableMappings = []TableMapping{{}}
 	}
 	for i := range m.TableMappings {
-		t := &m.TableMappings[i]
-		setDefault(&t.Schema, "public")
-		setDefault(&t.Table, "%")
-		setDefault(&t.Action, "include")
+		t, td := &m.TableMappings[i], d.in(fmt.Sprintf("tableMappings[%d]", i))
+		setDefault(td, "schema", &t.Schema, "public")
+		setDefault(td, "table", &t.Table, "%")
+		setDefault(td, "action", &t.Action, "include")
 	}
 	for _, b := range []**bool{&m.Validation, &m.StartReplication, &m.ManageAccountRoles} {
 		if *b == nil {
 			*b = ptrTo(true)
 		}
+	}
+	// Not in the XRD: depend on the source and the environment.
+	if a, err := netip.ParseAddr(s.Host); err == nil && a.Is4() {
+		setDefault(sd, "cidr", &s.CIDR, a.String()+"/32")
+	}
+	setDefault(d, "allocatedStorageGb", &m.AllocatedStorageGB, DefaultStorageGB(s.SizeGB))
+	if m.MultiAZ == nil {
+		m.MultiAZ = ptrTo(env == EnvironmentProd)
 	}
 }
 
@@ -89,8 +88,20 @@ func (s *XPaymentPlatformSpec) MigrationEnabled() bool {
 	return s.Migration != nil && s.Migration.Enabled != nil && *s.Migration.Enabled
 }
 
-// MinStorageGB is the least DMS storage for a source of the given size.
-func MinStorageGB(sourceGB int) int { return max(50, (sourceGB+4)/5) }
+// DMS storage limits: the instance's storage holds task logs and the
+// changes cached during the full load, at least a fifth of the source.
+const (
+	MinAllocatedStorageGB = 50
+	MaxAllocatedStorageGB = 6144
+)
+
+// MinStorageGB is the least DMS storage for a source of the given size;
+// above MaxAllocatedStorageGB no storage fits.
+func MinStorageGB(sourceGB int) int { return max(MinAllocatedStorageGB, (sourceGB+4)/5) }
+
+// DefaultStorageGB is the DMS storage given to a source of the given size:
+// a quarter of it, at least 100 GB, at most MaxAllocatedStorageGB.
+func DefaultStorageGB(sourceGB int) int { return min(MaxAllocatedStorageGB, max(100, (sourceGB+3)/4)) }
 
 var (
 	engineRE      = regexp.MustCompile(`^(14|15|16|17)\.[0-9]{1,2}$`)
@@ -154,10 +165,10 @@ func (m *MigrationSpec) validate(p *field.Path, s *XPaymentPlatformSpec) field.E
 	var errs field.ErrorList
 	sp := p.Child("source")
 	src := m.Source
-	if src.Host == "" || len(src.Host) > 253 || !hostRE.MatchString(src.Host) {
+	if src.Host == "" || len(src.Host) > maxDNSName || !hostRE.MatchString(src.Host) {
 		errs = append(errs, field.Required(sp.Child("host"), "the on-prem database's hostname or IPv4 address"))
 	}
-	if src.CIDR == "" {
+	if !s.given("migration.source.cidr", src.CIDR != "") {
 		errs = append(errs, field.Required(sp.Child("cidr"), "required when host is a hostname: the IPv4 CIDR the source lives in (DMS egress is limited to it)"))
 	} else if pfx, err := netip.ParsePrefix(src.CIDR); err != nil || !pfx.Addr().Is4() || pfx.Masked() != pfx {
 		errs = append(errs, field.Invalid(sp.Child("cidr"), src.CIDR, "must be an IPv4 CIDR without host bits, e.g. 192.168.10.0/24"))
@@ -173,24 +184,35 @@ func (m *MigrationSpec) validate(p *field.Path, s *XPaymentPlatformSpec) field.E
 	if !pgIdentRE.MatchString(src.Username) {
 		errs = append(errs, field.Invalid(sp.Child("username"), src.Username, "must be a PostgreSQL identifier"))
 	}
-	if src.CredentialsSecretRef.Name == "" {
-		errs = append(errs, field.Required(sp.Child("credentialsSecretRef", "name"), "the Kubernetes secret holding the source password (key password by default)"))
+	ref, rp := src.CredentialsSecretRef, sp.Child("credentialsSecretRef")
+	if ref.Name == "" {
+		errs = append(errs, field.Required(rp.Child("name"), "the Kubernetes secret holding the source password (key password by default)"))
 	}
+	errs = append(errs, tooLong(rp.Child("name"), ref.Name, maxSecretRef)...)
+	errs = append(errs, tooLong(rp.Child("namespace"), ref.Namespace, maxNamespace)...)
+	if ref.Key == "" {
+		errs = append(errs, field.Required(rp.Child("key"), "the key of the secret holding the password"))
+	}
+	errs = append(errs, tooLong(rp.Child("key"), ref.Key, maxSecretRef)...)
 	if src.SSLMode != "require" && src.SSLMode != "verify-ca" && src.SSLMode != "verify-full" {
 		errs = append(errs, field.NotSupported(sp.Child("sslMode"), src.SSLMode, []string{"require", "verify-ca", "verify-full"}))
 	}
-	if src.SizeGB < 1 {
-		errs = append(errs, field.Invalid(sp.Child("sizeGb"), src.SizeGB, "must be at least 1"))
+	if src.SizeGB < 1 || src.SizeGB > 65536 {
+		errs = append(errs, field.Invalid(sp.Child("sizeGb"), src.SizeGB, "must be 1 to 65536"))
 	}
 	if !dmsClassRE.MatchString(m.ReplicationInstanceClass) {
 		errs = append(errs, field.Invalid(p.Child("replicationInstanceClass"), m.ReplicationInstanceClass, "must be a DMS instance class such as dms.r5.large (dms.t3.medium for dev)"))
 	} else if s.IsProd() && strings.HasPrefix(m.ReplicationInstanceClass, "dms.t3.") {
 		errs = append(errs, field.Invalid(p.Child("replicationInstanceClass"), m.ReplicationInstanceClass, "burstable dms.t3 classes run out of CPU credits during a full load; use dms.r5.large or larger in prod"))
 	}
-	if need := MinStorageGB(src.SizeGB); m.AllocatedStorageGB < need || m.AllocatedStorageGB > 6144 {
+	if need := MinStorageGB(src.SizeGB); m.AllocatedStorageGB < need || m.AllocatedStorageGB > MaxAllocatedStorageGB {
 		errs = append(errs, field.Invalid(p.Child("allocatedStorageGb"), m.AllocatedStorageGB,
-			fmt.Sprintf("must be %d to 6144 GB: a %d GB source needs at least a fifth of its size for task logs and changes cached during the full load", need, src.SizeGB)))
+			fmt.Sprintf("must be %d to %d GB: a %d GB source needs at least a fifth of its size for task logs and changes cached during the full load", need, MaxAllocatedStorageGB, src.SizeGB)))
 	}
+	if len(m.TableMappings) == 0 {
+		errs = append(errs, field.Required(p.Child("tableMappings"), "at least one selection rule (leave it out to replicate every table of schema public)"))
+	}
+	errs = append(errs, tooMany(p.Child("tableMappings"), len(m.TableMappings), 50)...)
 	for i, t := range m.TableMappings {
 		tp := p.Child("tableMappings").Index(i)
 		if !mappingNameRE.MatchString(t.Schema) {

@@ -19,6 +19,7 @@ type DatabaseSpec struct {
 	// +kubebuilder:validation:Minimum=0.5
 	// +kubebuilder:validation:Maximum=256
 	// +kubebuilder:validation:XValidation:rule="double(int(self * 2.0)) == self * 2.0",message="spec.database.minCapacity: must be in 0.5 ACU steps"
+	// +kubebuilder:validation:XValidation:rule="self >= 0.5",message="spec.database.minCapacity must be at least 0.5 ACU"
 	// +optional
 	MinCapacity float64 `json:"minCapacity,omitempty"`
 
@@ -91,6 +92,8 @@ type DatabaseSpec struct {
 type SSLMode string
 
 // MigrationSpec is the DMS replication from the on-prem database.
+//
+// +kubebuilder:validation:XValidation:rule="!has(self.source.sizeGb) || self.source.sizeGb <= 5 * (has(self.allocatedStorageGb) ? self.allocatedStorageGb : 6144)",message="spec.migration.allocatedStorageGb: DMS needs at least a fifth of spec.migration.source.sizeGb for task logs and changes cached during the full load (at most 6144 GB: a source of up to 30720 GB)",fieldPath=".allocatedStorageGb"
 type MigrationSpec struct {
 	// Enabled keeps the DMS resources. Setting it to false after cutover
 	// removes only the DMS resources (and their IAM roles).
@@ -123,8 +126,10 @@ type MigrationSpec struct {
 	// +optional
 	MultiAZ *bool `json:"multiAz,omitempty"`
 
-	// TableMappings select what is replicated, in order. Defaults to every
-	// table of schema public.
+	// TableMappings select what is replicated, in order: at least one.
+	// Defaults to every table of schema public.
+	// +kubebuilder:default={{schema:public,table:"%",action:include}}
+	// +kubebuilder:validation:MinItems=1
 	// +kubebuilder:validation:MaxItems=50
 	// +optional
 	TableMappings []TableMapping `json:"tableMappings,omitempty"`
@@ -163,7 +168,7 @@ type SourceDatabase struct {
 	// CIDR is the network the source lives in; DMS may only connect there.
 	// Defaults to host/32 when host is an IPv4 address.
 	// +kubebuilder:validation:MaxLength=18
-	// +kubebuilder:validation:XValidation:rule="isCIDR(self) && cidr(self).ip().family() == 4",message="spec.migration.source.cidr must be an IPv4 CIDR"
+	// +kubebuilder:validation:XValidation:rule="isCIDR(self) && cidr(self).ip().family() == 4 && cidr(self) == cidr(self).masked() && cidr(self).prefixLength() > 0",message="spec.migration.source.cidr must be an IPv4 CIDR without host bits, other than 0.0.0.0/0 (DMS egress is limited to it)"
 	// +optional
 	CIDR string `json:"cidr,omitempty"`
 
@@ -218,6 +223,7 @@ type SecretKeyRef struct {
 	Namespace string `json:"namespace,omitempty"`
 	// Key holding the password.
 	// +kubebuilder:default="password"
+	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
 	// +optional
 	Key string `json:"key,omitempty"`

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
@@ -23,35 +24,33 @@ var TLSPolicies = []string{
 	"ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04", "ELBSecurityPolicy-FS-1-2-Res-2020-10",
 }
 
-func (a *APISpec) defaults() {
-	setDefault(&a.MemoryMB, 512)
-	setDefault(&a.TimeoutSeconds, 30)
-	setDefault(&a.ReservedConcurrency, 50)
-	setDefault(&a.HealthCheckPath, DefaultHealthCheckPath)
-	pc := &a.ProvisionedConcurrency
-	if pc.Max == 0 {
-		pc.Max = 10
-		if pc.Min == 0 {
-			pc.Min = 2
-		}
-	}
-	setDefault(&pc.TargetUtilization, 0.7)
+func (a *APISpec) defaults(d defaulter) {
+	setDefault(d, "memoryMb", &a.MemoryMB, 512)
+	setDefault(d, "timeoutSeconds", &a.TimeoutSeconds, 30)
+	setDefault(d, "reservedConcurrency", &a.ReservedConcurrency, 50)
+	setDefault(d, "healthCheckPath", &a.HealthCheckPath, DefaultHealthCheckPath)
+	pc, pd := &a.ProvisionedConcurrency, d.in("provisionedConcurrency")
+	setDefault(pd, "min", &pc.Min, 2)
+	setDefault(pd, "max", &pc.Max, 10)
+	setDefault(pd, "targetUtilization", &pc.TargetUtilization, 0.7)
 }
 
-func (i *IngressSpec) defaults() {
-	setDefault(&i.TLSPolicy, DefaultTLSPolicy)
-	setDefault(&i.WAF.RateLimitPerMinute, DefaultRateLimitPerMinute)
+func (i *IngressSpec) defaults(d defaulter) {
+	setDefault(d, "tlsPolicy", &i.TLSPolicy, DefaultTLSPolicy)
+	setDefault(d.in("waf"), "rateLimitPerMinute", &i.WAF.RateLimitPerMinute, DefaultRateLimitPerMinute)
 	if i.WAF.SQLInjection == nil {
 		i.WAF.SQLInjection = ptrTo(true)
 	}
 }
 
-func (c *CutoverSpec) defaults() {
-	setDefault(&c.TTLSeconds, DefaultTTLSeconds)
-	setDefault(&c.OldSystem.HealthCheckPath, DefaultHealthCheckPath)
-	setDefault(&c.OldSystem.Port, 443)
-	setDefault(&c.Guard.Target5xxPerMinute, 10)
-	setDefault(&c.Guard.LatencySeconds, 1.0)
+func (c *CutoverSpec) defaults(d defaulter) {
+	setDefault(d, "ttlSeconds", &c.TTLSeconds, DefaultTTLSeconds)
+	od := d.in("oldSystem")
+	setDefault(od, "healthCheckPath", &c.OldSystem.HealthCheckPath, DefaultHealthCheckPath)
+	setDefault(od, "port", &c.OldSystem.Port, 443)
+	gd := d.in("guard")
+	setDefault(gd, "target5xxPerMinute", &c.Guard.Target5xxPerMinute, 10)
+	setDefault(gd, "latencySeconds", &c.Guard.LatencySeconds, 1.0)
 }
 
 var (
@@ -67,7 +66,7 @@ var (
 
 func (a *APISpec) validate(p *field.Path) field.ErrorList {
 	var errs field.ErrorList
-	if !ecrImageRE.MatchString(a.ImageURI) {
+	if !ecrImageRE.MatchString(a.ImageURI) || utf8.RuneCountInString(a.ImageURI) > 512 {
 		errs = append(errs, field.Invalid(p.Child("imageUri"), a.ImageURI, "must be an ECR image URI: <account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag> or @sha256:<digest> (Lambda runs images from ECR only)"))
 	}
 	if a.MemoryMB < 128 || a.MemoryMB > 10240 {
@@ -81,6 +80,8 @@ func (a *APISpec) validate(p *field.Path) field.ErrorList {
 	}
 	pc, pp := a.ProvisionedConcurrency, p.Child("provisionedConcurrency")
 	switch {
+	case pc.Max < 1 || pc.Max > 1000:
+		errs = append(errs, field.Invalid(pp.Child("max"), pc.Max, "must be 1 to 1000"))
 	case pc.Min < 0 || pc.Min > pc.Max:
 		errs = append(errs, field.Invalid(pp.Child("min"), pc.Min, fmt.Sprintf("must be 0 to max (%d)", pc.Max)))
 	case pc.Max > a.ReservedConcurrency:
@@ -92,6 +93,8 @@ func (a *APISpec) validate(p *field.Path) field.ErrorList {
 	if !pathRE.MatchString(a.HealthCheckPath) {
 		errs = append(errs, field.Invalid(p.Child("healthCheckPath"), a.HealthCheckPath, "must be a path starting with /"))
 	}
+	errs = append(errs, tooLong(p.Child("healthCheckPath"), a.HealthCheckPath, maxPath)...)
+	errs = append(errs, tooMany(p.Child("environment"), len(a.Environment), 40)...)
 	for _, k := range sortedKeys(a.Environment) {
 		switch {
 		case !envKeyRE.MatchString(k):
@@ -108,22 +111,23 @@ func (i *IngressSpec) validate(p *field.Path, s *XPaymentPlatformSpec) field.Err
 	if s.API == nil {
 		errs = append(errs, field.Required(field.NewPath("spec", "api"), "spec.ingress serves the payment API: set spec.api.imageUri"))
 	}
-	if !domainRE.MatchString(i.DomainName) {
+	if !domainRE.MatchString(i.DomainName) || len(i.DomainName) > maxDNSName {
 		errs = append(errs, field.Invalid(p.Child("domainName"), i.DomainName, "must be a lower-case DNS name such as api.payments.example.com"))
 	}
+	hasARN := s.given("ingress.certificateArn", i.CertificateARN != "")
 	switch {
-	case i.CertificateARN != "" && i.CreateCertificate:
+	case hasARN && i.CreateCertificate:
 		errs = append(errs, field.Invalid(p.Child("createCertificate"), true, "set exactly one of spec.ingress.certificateArn and spec.ingress.createCertificate"))
-	case i.CertificateARN == "" && !i.CreateCertificate:
+	case !hasARN && !i.CreateCertificate:
 		errs = append(errs, field.Required(p.Child("certificateArn"), "an ACM certificate ARN for the domain, or createCertificate: true"))
-	case i.CertificateARN != "" && !certARNRE.MatchString(i.CertificateARN):
+	case hasARN && (!certARNRE.MatchString(i.CertificateARN) || utf8.RuneCountInString(i.CertificateARN) > maxARN):
 		errs = append(errs, field.Invalid(p.Child("certificateArn"), i.CertificateARN, "must be an ACM certificate ARN"))
-	case i.CertificateARN != "" && !strings.Contains(i.CertificateARN, ":"+s.Region+":"):
+	case hasARN && !strings.Contains(i.CertificateARN, ":"+s.Region+":"):
 		errs = append(errs, field.Invalid(p.Child("certificateArn"), i.CertificateARN, "must be in the platform's region "+s.Region+" (the ALB uses it)"))
 	case i.CreateCertificate && s.Cutover == nil:
 		errs = append(errs, field.Required(field.NewPath("spec", "cutover"), "createCertificate validates the certificate by DNS in the cutover zone"))
 	}
-	if i.AccessLogsBucket != "" && !regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`).MatchString(i.AccessLogsBucket) {
+	if s.given("ingress.accessLogsBucket", i.AccessLogsBucket != "") && !bucketRE.MatchString(i.AccessLogsBucket) {
 		errs = append(errs, field.Invalid(p.Child("accessLogsBucket"), i.AccessLogsBucket, "must be an S3 bucket name"))
 	}
 	if !slices.Contains(TLSPolicies, i.TLSPolicy) {
@@ -140,15 +144,16 @@ func (c *CutoverSpec) validate(p *field.Path, s *XPaymentPlatformSpec) field.Err
 	if s.Ingress == nil {
 		errs = append(errs, field.Required(field.NewPath("spec", "ingress"), "the new side of the cutover is the ALB: set spec.ingress"))
 	}
+	hasZone := s.given("cutover.hostedZoneId", c.HostedZoneID != "")
 	switch {
-	case c.HostedZoneID != "" && c.CreateHostedZone:
+	case hasZone && c.CreateHostedZone:
 		errs = append(errs, field.Invalid(p.Child("createHostedZone"), true, "set exactly one of spec.cutover.hostedZoneId and spec.cutover.createHostedZone"))
-	case c.HostedZoneID == "" && !c.CreateHostedZone:
+	case !hasZone && !c.CreateHostedZone:
 		errs = append(errs, field.Required(p.Child("hostedZoneId"), "the Route 53 zone of zoneName, or createHostedZone: true"))
-	case c.HostedZoneID != "" && !zoneIDRE.MatchString(c.HostedZoneID):
+	case hasZone && !zoneIDRE.MatchString(c.HostedZoneID):
 		errs = append(errs, field.Invalid(p.Child("hostedZoneId"), c.HostedZoneID, "must be a Route 53 zone ID such as Z0123456789ABCDEFGHIJ"))
 	}
-	if !domainRE.MatchString(c.ZoneName) {
+	if !domainRE.MatchString(c.ZoneName) || len(c.ZoneName) > maxDNSName {
 		errs = append(errs, field.Invalid(p.Child("zoneName"), c.ZoneName, "must be a lower-case DNS name such as payments.example.com"))
 	} else if s.Ingress != nil && !strings.HasSuffix(s.Ingress.DomainName, "."+c.ZoneName) {
 		errs = append(errs, field.Invalid(field.NewPath("spec", "ingress", "domainName"), s.Ingress.DomainName, "must be inside spec.cutover.zoneName "+c.ZoneName))
@@ -160,7 +165,7 @@ func (c *CutoverSpec) validate(p *field.Path, s *XPaymentPlatformSpec) field.Err
 		errs = append(errs, field.Invalid(p.Child("ttlSeconds"), c.TTLSeconds, "must be 10 to 300 seconds"))
 	}
 	op := p.Child("oldSystem")
-	if !hostnameRE.MatchString(c.OldSystem.Hostname) {
+	if !hostnameRE.MatchString(c.OldSystem.Hostname) || len(c.OldSystem.Hostname) > maxDNSName {
 		errs = append(errs, field.Invalid(op.Child("hostname"), c.OldSystem.Hostname, "must be the old system's DNS name"))
 	} else if s.Ingress != nil && strings.EqualFold(c.OldSystem.Hostname, s.Ingress.DomainName) {
 		errs = append(errs, field.Invalid(op.Child("hostname"), c.OldSystem.Hostname, "must differ from spec.ingress.domainName (the record would point at itself)"))
@@ -168,6 +173,7 @@ func (c *CutoverSpec) validate(p *field.Path, s *XPaymentPlatformSpec) field.Err
 	if !pathRE.MatchString(c.OldSystem.HealthCheckPath) {
 		errs = append(errs, field.Invalid(op.Child("healthCheckPath"), c.OldSystem.HealthCheckPath, "must be a path starting with /"))
 	}
+	errs = append(errs, tooLong(op.Child("healthCheckPath"), c.OldSystem.HealthCheckPath, maxPath)...)
 	if c.OldSystem.Port < 1 || c.OldSystem.Port > 65535 {
 		errs = append(errs, field.Invalid(op.Child("port"), c.OldSystem.Port, "must be 1 to 65535"))
 	}

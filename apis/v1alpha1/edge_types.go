@@ -77,6 +77,7 @@ type ProvisionedConcurrency struct {
 	// +kubebuilder:default=0.7
 	// +kubebuilder:validation:Minimum=0.1
 	// +kubebuilder:validation:Maximum=0.9
+	// +kubebuilder:validation:XValidation:rule="self >= 0.1",message="spec.api.provisionedConcurrency.targetUtilization must be at least 0.1"
 	// +optional
 	TargetUtilization float64 `json:"targetUtilization,omitempty"`
 }
@@ -225,6 +226,7 @@ type GuardSpec struct {
 	// +kubebuilder:default=1
 	// +kubebuilder:validation:Minimum=0.1
 	// +kubebuilder:validation:Maximum=30
+	// +kubebuilder:validation:XValidation:rule="self >= 0.1",message="spec.cutover.guard.latencySeconds must be at least 0.1"
 	// +optional
 	LatencySeconds float64 `json:"latencySeconds,omitempty"`
 }

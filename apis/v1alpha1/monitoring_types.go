@@ -43,6 +43,7 @@ type AlarmThresholds struct {
 	// ALBLatencySeconds: average target response time.
 	// +kubebuilder:default=1
 	// +kubebuilder:validation:Minimum=0.1
+	// +kubebuilder:validation:XValidation:rule="self >= 0.1",message="spec.monitoring.thresholds.albLatencySeconds must be at least 0.1"
 	// +optional
 	ALBLatencySeconds float64 `json:"albLatencySeconds,omitempty"`
 	// ALB5xxPerMinute: target 5xx responses a minute.

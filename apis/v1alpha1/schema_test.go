@@ -1,6 +1,8 @@
 package v1alpha1
 
 import (
+	"encoding/json"
+	"fmt"
 	"os"
 	"reflect"
 	"slices"
@@ -61,6 +63,9 @@ func compare(t *testing.T, path string, schema map[string]any, typ reflect.Type)
 		for i := 0; i < typ.NumField(); i++ {
 			f := typ.Field(i)
 			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name == "-" {
+				continue
+			}
 			goFields = append(goFields, name)
 			sub, ok := props[name].(map[string]any)
 			if !ok {
@@ -77,42 +82,93 @@ func compare(t *testing.T, path string, schema map[string]any, typ reflect.Type)
 	}
 }
 
-// TestXRDContract checks what users rely on beyond field shapes: claim
-// names, scope, required suffix, printer columns and the CEL rules.
+// TestXRDContract checks what users rely on beyond the spec's rules (those
+// are TestXRDAgreesWithGo's): names, scope, the required suffix and the
+// printer columns.
 func TestXRDContract(t *testing.T) {
-	raw, err := os.ReadFile("../xpaymentplatforms/definition.yaml")
+	x, err := readXRD()
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := string(raw)
-	for _, want := range []string{
-		"scope: LegacyCluster", "kind: PaymentPlatform", "kind: XPaymentPlatform",
-		"name: READY", "name: SYNCED", "name: ENVIRONMENT", "name: PHASE", "name: AGE",
-		"x-kubernetes-validations", "self.network.natMode == 'PerAZ'", "oldSelf.environmentSuffix",
-		"- environmentSuffix", "default: us-east-2", "default: 10.0.0.0/16",
-	} {
-		if !strings.Contains(s, want) {
-			t.Errorf("XRD lacks %q", want)
-		}
+	if x.Spec.Scope != "LegacyCluster" || x.Spec.Names.Kind != Kind || x.Spec.ClaimNames.Kind != ClaimKind || x.Spec.Group != Group {
+		t.Errorf("scope %s, kinds %s/%s, group %s", x.Spec.Scope, x.Spec.Names.Kind, x.Spec.ClaimNames.Kind, x.Spec.Group)
+	}
+	v := x.Spec.Versions[0]
+	if v.Name != Version || !v.Served || !v.Referenceable {
+		t.Errorf("version %s served %t referenceable %t", v.Name, v.Served, v.Referenceable)
+	}
+	if spec := v.Schema.OpenAPIV3Schema.Properties["spec"]; !slices.Equal(spec.Required, []string{"environmentSuffix"}) {
+		t.Errorf("spec requires %v, want only environmentSuffix", spec.Required)
+	}
+	var cols []string
+	for _, c := range v.AdditionalPrinterColumns {
+		cols = append(cols, c.Name)
+	}
+	if want := []string{"READY", "SYNCED", "ENVIRONMENT", "SUFFIX", "PHASE", "RESOURCES", "AGE"}; !slices.Equal(cols, want) {
+		t.Errorf("printer columns %v, want %v", cols, want)
 	}
 }
 
-// TestDefaultsFollowEnvironment: defaults the schema cannot express.
-func TestDefaultsFollowEnvironment(t *testing.T) {
-	cases := map[Environment]NATMode{EnvironmentDev: NATSingle, EnvironmentStaging: NATPerAZ, EnvironmentProd: NATPerAZ}
-	for env, nat := range cases {
-		s := XPaymentPlatformSpec{EnvironmentSuffix: "x", Environment: env}
-		s.Default()
-		if s.Network.NATMode != nat || s.Network.SubnetPrefixLength != 20 || s.Region != DefaultRegion {
-			t.Errorf("%s: defaults %+v", env, s.Network)
-		}
-		if errs := s.Validate(); len(errs) != 0 {
-			t.Errorf("%s: defaulted spec invalid: %v", env, errs)
-		}
+// TestGoOnlyDefaults pins the defaults the XRD cannot express
+// (goOnlyDefaults): the agreement test takes them from Default().
+func TestGoOnlyDefaults(t *testing.T) {
+	const src = "migration: {source: {host: 10.1.2.3, credentialsSecretRef: {name: s}}}\n"
+	cases := map[string]struct {
+		spec string
+		want map[string]any
+	}{
+		"Dev": {"environmentSuffix: x\n" + src, map[string]any{
+			"network.natMode": "Single", "network.subnetPrefixLength": 20, "database.backupRetentionDays": 7,
+			"database.deletionProtection": false, "migration.multiAz": false, "migration.source.cidr": "10.1.2.3/32", "migration.allocatedStorageGb": 125,
+		}},
+		"Staging": {"environmentSuffix: x\nenvironment: staging\n" + src, map[string]any{
+			"network.natMode": "PerAZ", "database.backupRetentionDays": 7, "database.deletionProtection": true, "migration.multiAz": false,
+		}},
+		"Prod": {"environmentSuffix: x\nenvironment: prod\n" + src, map[string]any{
+			"network.natMode": "PerAZ", "database.backupRetentionDays": 35, "database.deletionProtection": true, "migration.multiAz": true,
+		}},
+		"SmallVPC":       {"environmentSuffix: x\nnetwork: {vpcCidr: 10.1.0.0/22}", map[string]any{"network.subnetPrefixLength": 26}},
+		"HostnameSource": {"environmentSuffix: x\nmigration: {source: {host: db.corp, cidr: 10.9.0.0/16, credentialsSecretRef: {name: s}}}", map[string]any{"migration.source.cidr": "10.9.0.0/16"}},
+		"SmallSource":    {"environmentSuffix: x\nmigration: {source: {host: 10.1.2.3, sizeGb: 100, credentialsSecretRef: {name: s}}}", map[string]any{"migration.allocatedStorageGb": 100}},
+		"HugeSource":     {"environmentSuffix: x\nmigration: {source: {host: 10.1.2.3, sizeGb: 30000, credentialsSecretRef: {name: s}}}", map[string]any{"migration.allocatedStorageGb": 6144}},
+		"UserValuesKept": {"environmentSuffix: x\nnetwork: {natMode: PerAZ, subnetPrefixLength: 24}\ndatabase: {backupRetentionDays: 3, deletionProtection: true}", map[string]any{
+			"network.natMode": "PerAZ", "network.subnetPrefixLength": 24, "database.backupRetentionDays": 3, "database.deletionProtection": true,
+		}},
 	}
-	s := XPaymentPlatformSpec{EnvironmentSuffix: "x", Network: NetworkSpec{NATMode: NATPerAZ, VPCCIDR: "10.1.0.0/22"}}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			b, err := yaml.YAMLToJSON([]byte(tc.spec))
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := &XPaymentPlatformSpec{}
+			if err := json.Unmarshal(b, s); err != nil {
+				t.Fatal(err)
+			}
+			s.Default()
+			if errs := s.Validate(); len(errs) > 0 {
+				t.Fatalf("defaulted spec invalid: %v", errs)
+			}
+			got := goJSON(s)
+			for p, want := range tc.want {
+				v, _ := pathOf(p).get(got)
+				if fmt.Sprint(v) != fmt.Sprint(want) {
+					t.Errorf("%s = %v, want %v", p, v, want)
+				}
+			}
+		})
+	}
+}
+
+// TestDefaultGoBuiltSpec: in a spec built in Go (not decoded from JSON) a
+// zero value is absent, and Default fills it.
+func TestDefaultGoBuiltSpec(t *testing.T) {
+	s := XPaymentPlatformSpec{EnvironmentSuffix: "x", API: &APISpec{ImageURI: "123456789012.dkr.ecr.us-east-2.amazonaws.com/a:b"}}
 	s.Default()
-	if s.Network.NATMode != NATPerAZ || s.Network.SubnetPrefixLength != 26 {
-		t.Errorf("user values overridden: %+v", s.Network)
+	if errs := s.Validate(); len(errs) > 0 {
+		t.Fatalf("defaulted spec invalid: %v", errs)
+	}
+	if s.Region != DefaultRegion || s.Network.NATMode != NATSingle || s.Monitoring.BudgetMonthlyUSD != 3000 || s.API.ProvisionedConcurrency.Min != 2 {
+		t.Errorf("not defaulted: %+v", s)
 	}
 }

@@ -47,6 +47,11 @@ const (
 // +kubebuilder:validation:XValidation:rule="!has(self.cutover) || has(self.ingress)",message="spec.cutover needs spec.ingress: the new side of the cutover is the ALB"
 // +kubebuilder:validation:XValidation:rule="!has(self.cutover) || !has(self.ingress) || self.ingress.domainName.endsWith('.' + self.cutover.zoneName)",message="spec.ingress.domainName must be inside spec.cutover.zoneName"
 // +kubebuilder:validation:XValidation:rule="!has(self.database) || !has(self.database.instances) || !has(self.network) || !has(self.network.availabilityZones) || self.database.instances <= self.network.availabilityZones",message="spec.database.instances: at most one instance per availability zone (spec.network.availabilityZones)"
+// +kubebuilder:validation:XValidation:rule="!has(self.network) || !has(self.network.availabilityZoneNames) || self.network.availabilityZoneNames.all(z, z.startsWith(self.region))",message="spec.network.availabilityZoneNames: every zone must be in spec.region",fieldPath=".network.availabilityZoneNames"
+// +kubebuilder:validation:XValidation:rule="self.environment != 'prod' || !has(self.migration) || !has(self.migration.replicationInstanceClass) || !self.migration.replicationInstanceClass.startsWith('dms.t3.')",message="spec.migration.replicationInstanceClass: burstable dms.t3 classes run out of CPU credits during a full load; use dms.r5.large or larger in prod",fieldPath=".migration.replicationInstanceClass"
+// +kubebuilder:validation:XValidation:rule="!has(self.ingress) || !has(self.ingress.certificateArn) || self.ingress.certificateArn.contains(':' + self.region + ':')",message="spec.ingress.certificateArn must be in spec.region (the ALB uses it)",fieldPath=".ingress.certificateArn"
+// +kubebuilder:validation:XValidation:rule="!has(self.ingress) || !has(self.ingress.createCertificate) || !self.ingress.createCertificate || has(self.cutover)",message="spec.ingress.createCertificate needs spec.cutover: the certificate is validated by DNS in the cutover zone",fieldPath=".ingress.createCertificate"
+// +kubebuilder:validation:XValidation:rule="!has(self.cutover) || !has(self.ingress) || self.cutover.oldSystem.hostname.lowerAscii() != self.ingress.domainName.lowerAscii()",message="spec.cutover.oldSystem.hostname must differ from spec.ingress.domainName (the record would point at itself)",fieldPath=".cutover.oldSystem.hostname"
 type XPaymentPlatformSpec struct {
 	// EnvironmentSuffix makes every AWS name unique: resources are named
 	// payment-<thing>-<environmentSuffix>. A DNS label of 1 to 20 lower-case
@@ -92,11 +97,11 @@ type XPaymentPlatformSpec struct {
 	// (set spec.team and spec.costCenter instead); keys may not start with
 	// "aws:". At most 40 tags.
 	// +kubebuilder:validation:MaxProperties=40
-	// +kubebuilder:validation:XValidation:rule="self.all(k, size(k) >= 1 && size(k) <= 128 && !k.startsWith('aws:'))",message="spec.tags: keys are 1-128 characters and may not start with aws:"
+	// +kubebuilder:validation:XValidation:rule=`self.all(k, size(k) >= 1 && size(k) <= 128 && !k.lowerAscii().startsWith('aws:') && k.matches(r'^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$'))`,message="spec.tags: keys are 1-128 characters of letters, digits, spaces and _.:/=+-@ and may not start with aws: (in any case)"
 	// +kubebuilder:validation:XValidation:rule="self.all(k, !(k in ['Environment', 'Project', 'Team', 'CostCenter', 'ManagedBy']))",message="spec.tags: Environment, Project, Team, CostCenter and ManagedBy are set by the platform; use spec.team and spec.costCenter"
-	// +kubebuilder:validation:XValidation:rule="self.all(k, size(self[k]) <= 256)",message="spec.tags: values are at most 256 characters"
+	// +kubebuilder:validation:XValidation:rule=`self.all(k, self[k].matches(r'^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$'))`,message="spec.tags: values are at most 256 characters of letters, digits, spaces and _.:/=+-@"
 	// +optional
-	Tags map[string]string `json:"tags,omitempty"`
+	Tags map[string]TagValue `json:"tags,omitempty"`
 
 	// ProviderConfigName names the provider-aws ProviderConfig (aws.upbound.io, the
 	// AWS account and credentials) every managed resource uses.
@@ -142,7 +147,19 @@ type XPaymentPlatformSpec struct {
 	// +kubebuilder:default={}
 	// +optional
 	Monitoring MonitoringSpec `json:"monitoring,omitempty"`
+
+	// zeros are the fields a spec decoded from JSON set explicitly to their
+	// zero value ("", 0 or an empty list; see UnmarshalJSON). Default leaves
+	// them alone and Validate checks them, as the API server does: for it,
+	// a field given a zero value is present, not absent.
+	zeros fieldSet `json:"-"`
 }
+
+// TagValue is the value of a user tag: at most 256 characters. An alias of
+// string, so Tags stays a map[string]string; the XRD's maxLength on the
+// values also bounds the estimated cost of the CEL rule on their characters.
+// +kubebuilder:validation:MaxLength=256
+type TagValue = string
 
 // NATMode says how many NAT gateways the VPC gets.
 // +kubebuilder:validation:Enum=PerAZ;Single
@@ -156,7 +173,7 @@ const (
 
 // NetworkSpec is the VPC: availability zones × (public, app, data) subnets.
 //
-// +kubebuilder:validation:XValidation:rule="!has(self.availabilityZoneNames) || size(self.availabilityZoneNames) == self.availabilityZones",message="spec.network.availabilityZoneNames must list exactly spec.network.availabilityZones names"
+// +kubebuilder:validation:XValidation:rule="!has(self.availabilityZoneNames) || size(self.availabilityZoneNames) == 0 || size(self.availabilityZoneNames) == self.availabilityZones",message="spec.network.availabilityZoneNames must list exactly spec.network.availabilityZones names (or none)"
 // +kubebuilder:validation:XValidation:rule="!has(self.subnetPrefixLength) || cidr(self.vpcCidr).prefixLength() + 4 <= self.subnetPrefixLength",message="spec.network.subnetPrefixLength: the VPC CIDR must hold 16 subnets of this size (subnet prefix length >= VPC prefix length + 4)"
 type NetworkSpec struct {
 	// VPCCIDR is the IPv4 block of the VPC, /16 to /24. Subnets are carved
@@ -164,7 +181,7 @@ type NetworkSpec struct {
 	// slots 4-6, data subnets in slots 8-10 of 16 equal slots.
 	// +kubebuilder:default="10.0.0.0/16"
 	// +kubebuilder:validation:MaxLength=18
-	// +kubebuilder:validation:XValidation:rule="isCIDR(self) && cidr(self).ip().family() == 4 && cidr(self).prefixLength() >= 16 && cidr(self).prefixLength() <= 24",message="spec.network.vpcCidr must be an IPv4 CIDR from /16 to /24, for example 10.0.0.0/16"
+	// +kubebuilder:validation:XValidation:rule="isCIDR(self) && cidr(self).ip().family() == 4 && cidr(self).prefixLength() >= 16 && cidr(self).prefixLength() <= 24 && cidr(self) == cidr(self).masked()",message="spec.network.vpcCidr must be an IPv4 CIDR from /16 to /24 without host bits, for example 10.0.0.0/16"
 	// +optional
 	VPCCIDR string `json:"vpcCidr,omitempty"`
 

@@ -12,9 +12,12 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
-// The rules below mirror the XRD schema (patterns, enums, CEL) so that a spec
-// that never went through the API server — crossplane render in CI, a unit
-// test — is held to the same rules, with the same field paths.
+// The rules below mirror the XRD schema (patterns, enums, lengths, CEL) so
+// that a spec that never went through the API server — crossplane render in
+// CI, a unit test — is held to the same rules, with the same field paths.
+// agreement_test.go runs the generated XRD through the API server's own
+// defaulting, OpenAPI validation and CEL, in-process, and proves both sides
+// accept the same specs.
 var (
 	suffixRE    = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
 	regionRE    = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$`)
@@ -29,6 +32,42 @@ var (
 // -providerconfig).
 const MaxUserTags = 40
 
+// The length limits of the XRD's markers (maxLength counts characters, as
+// the API server does).
+const (
+	maxDNSName   = 253 // hostnames, domain and zone names
+	maxPath      = 255 // health check paths
+	maxARN       = 2048
+	maxTagKey    = 128
+	maxTagValue  = 256
+	maxTagField  = 128 // spec.team, spec.costCenter
+	maxRegion    = 32
+	maxSecretRef = 253
+	maxNamespace = 63
+)
+
+// tooLong reports a string longer than n characters.
+func tooLong(p *field.Path, v string, n int) field.ErrorList {
+	if utf8.RuneCountInString(v) > n {
+		return field.ErrorList{field.TooLong(p, "", n)}
+	}
+	return nil
+}
+
+// tooMany reports a list or map of more than n items.
+func tooMany(p *field.Path, got, n int) field.ErrorList {
+	if got > n {
+		return field.ErrorList{field.TooMany(p, got, n)}
+	}
+	return nil
+}
+
+// given reports whether a field is set: non-zero, or given its zero value
+// in the JSON the spec was decoded from (where the API server judges it).
+func (s *XPaymentPlatformSpec) given(path string, nonZero bool) bool {
+	return nonZero || s.zeros.has(path)
+}
+
 // Validate checks a defaulted spec and returns every problem with its field
 // path. An empty list means the spec can be composed.
 func (s *XPaymentPlatformSpec) Validate() field.ErrorList {
@@ -42,7 +81,7 @@ func (s *XPaymentPlatformSpec) Validate() field.ErrorList {
 	case len(s.EnvironmentSuffix) > 20 || !suffixRE.MatchString(s.EnvironmentSuffix):
 		errs = append(errs, field.Invalid(p, s.EnvironmentSuffix, "must be 1-20 lower-case letters, digits or '-', starting and ending with a letter or digit"))
 	}
-	if !regionRE.MatchString(s.Region) {
+	if !regionRE.MatchString(s.Region) || utf8.RuneCountInString(s.Region) > maxRegion {
 		errs = append(errs, field.Invalid(root.Child("region"), s.Region, "must be an AWS region such as us-east-2"))
 	}
 	if !slices.Contains([]Environment{EnvironmentDev, EnvironmentStaging, EnvironmentProd}, s.Environment) {
@@ -51,7 +90,7 @@ func (s *XPaymentPlatformSpec) Validate() field.ErrorList {
 	errs = append(errs, validTagValue(root.Child("team"), s.Team)...)
 	errs = append(errs, validTagValue(root.Child("costCenter"), s.CostCenter)...)
 	errs = append(errs, s.validateTags(root.Child("tags"))...)
-	if s.ProviderConfigName == "" || len(s.ProviderConfigName) > 253 {
+	if s.ProviderConfigName == "" || utf8.RuneCountInString(s.ProviderConfigName) > 253 {
 		errs = append(errs, field.Invalid(root.Child("providerConfigName"), s.ProviderConfigName, "must name a ProviderConfig (1-253 characters)"))
 	}
 	errs = append(errs, s.Network.validate(root.Child("network"), s)...)
@@ -76,8 +115,8 @@ func (s *XPaymentPlatformSpec) Validate() field.ErrorList {
 }
 
 func validTagValue(p *field.Path, v string) field.ErrorList {
-	if v == "" || utf8.RuneCountInString(v) > 256 || !tagValueRE.MatchString(v) {
-		return field.ErrorList{field.Invalid(p, v, "must be 1-256 characters of letters, digits, spaces and _.:/=+-@")}
+	if v == "" || utf8.RuneCountInString(v) > maxTagField || !tagValueRE.MatchString(v) {
+		return field.ErrorList{field.Invalid(p, v, "must be 1-128 characters of letters, digits, spaces and _.:/=+-@")}
 	}
 	return nil
 }
@@ -92,12 +131,12 @@ func (s *XPaymentPlatformSpec) validateTags(p *field.Path) field.ErrorList {
 		switch {
 		case slices.Contains(reservedTag, k):
 			errs = append(errs, field.Forbidden(kp, "set by the platform; use spec.team and spec.costCenter for Team and CostCenter"))
-		case k == "" || utf8.RuneCountInString(k) > 128 || !tagValueRE.MatchString(k):
+		case k == "" || utf8.RuneCountInString(k) > maxTagKey || !tagValueRE.MatchString(k):
 			errs = append(errs, field.Invalid(kp, k, "tag keys are 1-128 characters of letters, digits, spaces and _.:/=+-@"))
 		case strings.HasPrefix(strings.ToLower(k), "aws:"):
 			errs = append(errs, field.Forbidden(kp, "tag keys may not start with aws:"))
 		}
-		if v := s.Tags[k]; utf8.RuneCountInString(v) > 256 || !tagValueRE.MatchString(v) {
+		if v := s.Tags[k]; utf8.RuneCountInString(v) > maxTagValue || !tagValueRE.MatchString(v) {
 			errs = append(errs, field.Invalid(kp, v, "tag values are at most 256 characters of letters, digits, spaces and _.:/=+-@"))
 		}
 	}
@@ -110,6 +149,7 @@ func (n *NetworkSpec) validate(p *field.Path, s *XPaymentPlatformSpec) field.Err
 		errs = append(errs, field.NotSupported(p.Child("availabilityZones"), n.AvailabilityZones, []string{"2", "3"}))
 	}
 	if len(n.AvailabilityZoneNames) > 0 {
+		errs = append(errs, tooMany(p.Child("availabilityZoneNames"), len(n.AvailabilityZoneNames), 3)...)
 		if len(n.AvailabilityZoneNames) != n.AvailabilityZones {
 			errs = append(errs, field.Invalid(p.Child("availabilityZoneNames"), n.AvailabilityZoneNames,
 				fmt.Sprintf("must list exactly spec.network.availabilityZones (%d) zone names", n.AvailabilityZones)))
@@ -118,7 +158,7 @@ func (n *NetworkSpec) validate(p *field.Path, s *XPaymentPlatformSpec) field.Err
 		for i, az := range n.AvailabilityZoneNames {
 			ip := p.Child("availabilityZoneNames").Index(i)
 			switch {
-			case !azRE.MatchString(az) || !strings.HasPrefix(az, s.Region):
+			case !azRE.MatchString(az) || utf8.RuneCountInString(az) > maxRegion || !strings.HasPrefix(az, s.Region):
 				errs = append(errs, field.Invalid(ip, az, fmt.Sprintf("must be a zone of region %s, e.g. %sa", s.Region, s.Region)))
 			case seen[az]:
 				errs = append(errs, field.Duplicate(ip, az))
@@ -161,13 +201,15 @@ var (
 
 func (m *MonitoringSpec) validate(p *field.Path) field.ErrorList {
 	var errs field.ErrorList
+	errs = append(errs, tooMany(p.Child("alarmEmails"), len(m.AlarmEmails), 10)...)
 	for i, e := range m.AlarmEmails {
-		if !emailRE.MatchString(e) || len(e) > 254 {
+		if !emailRE.MatchString(e) || utf8.RuneCountInString(e) > 254 {
 			errs = append(errs, field.Invalid(p.Child("alarmEmails").Index(i), e, "must be an email address"))
 		}
 	}
+	errs = append(errs, tooMany(p.Child("alarmWebhooks"), len(m.AlarmWebhooks), 10)...)
 	for i, w := range m.AlarmWebhooks {
-		if !webhookRE.MatchString(w) || len(w) > 2048 {
+		if !webhookRE.MatchString(w) || utf8.RuneCountInString(w) > 2048 {
 			errs = append(errs, field.Invalid(p.Child("alarmWebhooks").Index(i), w, "must be an https:// URL (SNS delivers alarms over HTTPS only)"))
 		}
 	}
@@ -213,7 +255,7 @@ func (l *LambdasSpec) validate(p *field.Path) field.ErrorList {
 	if !bucketRE.MatchString(l.ArtifactBucket) {
 		errs = append(errs, field.Invalid(p.Child("artifactBucket"), l.ArtifactBucket, "must be an S3 bucket name"))
 	}
-	if !semverRE.MatchString(l.Version) {
+	if !semverRE.MatchString(l.Version) || utf8.RuneCountInString(l.Version) > 64 {
 		errs = append(errs, field.Invalid(p.Child("version"), l.Version, "must be a version such as v0.1.0 (the zips are at payment-platform/<version>/<name>.zip)"))
 	}
 	for name, h := range map[string]string{"validation": l.SourceCodeHashes.Validation, "rollback": l.SourceCodeHashes.Rollback} {
@@ -222,12 +264,13 @@ func (l *LambdasSpec) validate(p *field.Path) field.ErrorList {
 		}
 	}
 	sort.Slice(errs, func(i, j int) bool { return errs[i].Field < errs[j].Field })
-	if !secretRE.MatchString(l.SourceSecretARN) {
+	if !secretRE.MatchString(l.SourceSecretARN) || utf8.RuneCountInString(l.SourceSecretARN) > maxARN {
 		errs = append(errs, field.Invalid(p.Child("sourceSecretArn"), l.SourceSecretARN, "must be a Secrets Manager secret ARN"))
 	}
-	if !secretRE.MatchString(l.HMACSecretARN) {
+	if !secretRE.MatchString(l.HMACSecretARN) || utf8.RuneCountInString(l.HMACSecretARN) > maxARN {
 		errs = append(errs, field.Invalid(p.Child("hmacSecretArn"), l.HMACSecretARN, "must be a Secrets Manager secret ARN"))
 	}
+	errs = append(errs, tooMany(p.Child("tables"), len(l.Tables), 100)...)
 	for i, t := range l.Tables {
 		if !tableRE.MatchString(t) {
 			errs = append(errs, field.Invalid(p.Child("tables").Index(i), t, "must be a table name"))
