@@ -59,6 +59,19 @@ var celCases = map[string]admissionCase{
 	"spec.tags: keys are 1-128 characters":                                             {create: edits(set("spec.tags", map[string]any{"aws:owner": "x"})), field: "spec.tags"},
 	"spec.tags: Environment, Project, Team":                                            {create: edits(set("spec.tags", map[string]any{"Team": "x"})), field: "spec.tags"},
 	"spec.tags: values are at most 256":                                                {create: edits(set("spec.tags", map[string]any{"Note": strings.Repeat("x", 300)})), field: "spec.tags"},
+	"spec.network.availabilityZoneNames: every zone must be in":                        {create: edits(set("spec.network.availabilityZoneNames", []any{"eu-west-1a", "eu-west-1b", "eu-west-1c"})), field: "spec.network.availabilityZoneNames"},
+	"spec.migration.replicationInstanceClass: burstable":                               {create: edits(set("spec.environment", "prod")), field: "spec.migration.replicationInstanceClass"},
+	"spec.ingress.certificateArn must be in spec.region": {create: edits(set("spec.ingress.createCertificate", false),
+		set("spec.ingress.certificateArn", "arn:aws:acm:eu-west-1:123456789012:certificate/4f1c2d3e-5a6b-7c8d-9e0f-112233445566")), field: "spec.ingress.certificateArn"},
+	"spec.ingress.createCertificate needs spec.cutover": {create: edits(unset("spec.cutover")), field: "spec.ingress.createCertificate"},
+	"spec.cutover.oldSystem.hostname must differ":       {create: edits(set("spec.cutover.oldSystem.hostname", "api.dev.payments.example.com")), field: "spec.cutover.oldSystem.hostname"},
+	"spec.migration.allocatedStorageGb: DMS needs": {create: edits(set("spec.migration.source.sizeGb", int64(1000)), set("spec.migration.allocatedStorageGb", int64(100))),
+		field: "spec.migration.allocatedStorageGb"},
+	"spec.database.minCapacity must be at least 0.5":     {create: edits(set("spec.database.minCapacity", int64(0))), field: "spec.database.minCapacity"},
+	"spec.api.provisionedConcurrency.targetUtilization":  {create: edits(set("spec.api.provisionedConcurrency", map[string]any{"targetUtilization": int64(0)})), field: "spec.api.provisionedConcurrency.targetUtilization"},
+	"spec.cutover.guard.latencySeconds must be at least": {create: edits(set("spec.cutover.guard", map[string]any{"latencySeconds": int64(0)})), field: "spec.cutover.guard.latencySeconds"},
+	"spec.monitoring.thresholds.albLatencySeconds must be at least": {create: edits(set("spec.monitoring.thresholds", map[string]any{"albLatencySeconds": int64(0)})),
+		field: "spec.monitoring.thresholds.albLatencySeconds"},
 }
 
 var enumCases = map[string]admissionCase{

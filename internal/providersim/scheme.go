@@ -13,6 +13,7 @@ import (
 	s3v2 "github.com/upbound/provider-aws/v2/apis/cluster/s3/v1beta2"
 	secretsmanager "github.com/upbound/provider-aws/v2/apis/cluster/secretsmanager/v1beta1"
 	sqs "github.com/upbound/provider-aws/v2/apis/cluster/sqs/v1beta1"
+	vpclattice "github.com/upbound/provider-aws/v2/apis/cluster/vpclattice/v1beta1"
 
 	"github.com/acme-payments/xpaymentplatform/internal/awsapis"
 )
@@ -35,6 +36,7 @@ var schemeBuilders = runtime.SchemeBuilder{
 	s3v2.AddToScheme,
 	secretsmanager.AddToScheme,
 	sqs.AddToScheme,
+	vpclattice.AddToScheme,
 }
 
 // buildProviderScheme registers types with the scheme the generated
