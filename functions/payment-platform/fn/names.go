@@ -1,11 +1,10 @@
 package fn
 
 import (
+	protectionv1beta1 "github.com/crossplane/crossplane/v2/apis/protection/v1beta1"
 	"github.com/crossplane/function-sdk-go/resource"
 
 	"strings"
-
-	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
 // The platform's vocabulary, which every step and tier uses: the
@@ -14,7 +13,7 @@ import (
 // kinds. Constants and pure functions of them only.
 
 // ClusterUsageGVK is Crossplane v2's cluster-scoped deletion-ordering object.
-var ClusterUsageGVK = schema.GroupVersionKind{Group: "protection.crossplane.io", Version: "v1beta1", Kind: "ClusterUsage"}
+var ClusterUsageGVK = protectionv1beta1.ClusterUsageGroupVersionKind
 
 // Security groups every tier uses, by composition-resource name.
 const (

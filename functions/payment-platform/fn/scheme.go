@@ -1,6 +1,7 @@
 package fn
 
 import (
+	protectionv1beta1 "github.com/crossplane/crossplane/v2/apis/protection/v1beta1"
 	"github.com/crossplane/function-sdk-go/resource/composed"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -12,10 +13,7 @@ import (
 // compose, so composed.From can name their apiVersion and kind.
 var schemeBuilders = []func(*runtime.Scheme) error{
 	awsapis.AddToScheme,
-	func(s *runtime.Scheme) error {
-		s.AddKnownTypeWithName(ClusterUsageGVK, &ClusterUsage{})
-		return nil
-	},
+	protectionv1beta1.AddToScheme,
 }
 
 // schemeKinds returns the group-version-kind of a typed object.
