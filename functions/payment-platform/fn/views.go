@@ -218,7 +218,7 @@ func completeViews() Views {
 		Encryption: EncryptionView{KeyARN: arn("kms", "key/placeholder")},
 		Network: NetworkView{VPCID: "vpc-placeholder", VPCARN: arn("ec2", "vpc/placeholder"), SubnetIDs: map[resource.Name]string{},
 			NATIPs: map[resource.Name]string{}, S3PrefixListID: "pl-placeholder"},
-		Security:   SecurityView{GroupIDs: map[resource.Name]string{}},
+		Security: SecurityView{GroupIDs: map[resource.Name]string{}},
 		Database: DatabaseView{ClusterARN: arn("rds", "cluster:placeholder"), Endpoint: "placeholder.cluster.rds.amazonaws.com",
 			ReaderEndpoint: "placeholder.cluster-ro.rds.amazonaws.com", SecretARN: arn("secretsmanager", "secret:rds!cluster-placeholder")},
 		Migration: MigrationView{TaskARN: arn("dms", "task:PLACEHOLDER"), TaskStatus: "running"},
