@@ -124,3 +124,37 @@ clean: ## Remove build outputs.
 include lambda/lambda.mk
 include hack/package.mk
 include hack/runbook.mk
+
+# --- security scan ----------------------------------------------------------
+# trivy $(TRIVY_VERSION), built from tools/scan (GOEXPERIMENT=jsonv2
+# CGO_ENABLED=0 and the version ldflag of trivy's goreleaser.yml; ~6 min
+# cold on 2 cores), over every golden render converted to Terraform by
+# hack/tf (internal/tfconv): trivy's checks on the HCL (main.tf), the custom
+# checks of security/checks on its JSON rendition (terraform.json), the
+# accepted findings of security/trivyignore.yaml; then the tests of
+# security/ (one deliberately insecure change per check). Offline:
+# --skip-check-update, with the checks bundle trivy embeds
+# (github.com/aquasecurity/trivy-checks) seeded into its cache from that
+# module's own files. Every step runs; the target fails if any did.
+TRIVY_VERSION := v0.74.0
+TRIVY := $(BIN)/trivy
+SCAN_DIR := _output/tf
+TRIVY_CACHE := $(CURDIR)/.cache/trivy
+TRIVY_CHECKS := $(TRIVY_CACHE)/policy/content
+.PHONY: scan
+scan: $(TRIVY) $(TRIVY_CHECKS) ## Security scan of every golden render (converted to Terraform) with trivy and the custom checks; then the insecure-change tests.
+	@rm -rf $(SCAN_DIR); rc=0; \
+	$(GO) run ./hack/tf -out $(SCAN_DIR) examples/golden/*.yaml || rc=1; \
+	$(TRIVY) config --skip-check-update --skip-version-check --disable-telemetry --cache-dir $(TRIVY_CACHE) \
+		--misconfig-scanners terraform,json --config-check security/checks --check-namespaces user \
+		--ignorefile security/trivyignore.yaml --severity HIGH,CRITICAL --exit-code 1 $(SCAN_DIR) || rc=1; \
+	SCAN_REQUIRED=1 $(GO) test -count=1 ./internal/tfconv ./security || rc=1; \
+	exit $$rc
+
+$(TRIVY): tools/scan/go.mod tools/scan/go.sum
+	@echo "building $@ (trivy $(TRIVY_VERSION) from tools/scan/go.mod; ~6 min cold)" >&2
+	@cd tools/scan && GOEXPERIMENT=jsonv2 CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w -X github.com/aquasecurity/trivy/pkg/version/app.ver=$(TRIVY_VERSION:v%=%)" -o $@ github.com/aquasecurity/trivy/cmd/trivy
+
+$(TRIVY_CHECKS): tools/scan/go.mod tools/scan/go.sum
+	@rm -rf $@ && mkdir -p $@ && dir=$$(cd tools/scan && $(GO) list -m -f '{{.Dir}}' github.com/aquasecurity/trivy-checks) && \
+		cp -R $$dir/checks $$dir/lib $@/ && chmod -R u+w $@
