@@ -143,6 +143,10 @@ func setup(ctx context.Context, root string, stack *controlplane.Stack) (*env, e
 	}
 	sim, err := providersim.New(stack.Config, providersim.Options{
 		Invoker: lambdaDouble{},
+		// AWS takes minutes to create most of these; the order of events,
+		// not their pace, is what the suite checks.
+		Workers:    8,
+		ReadyDelay: 250 * time.Millisecond,
 		// Identifiers from names, so the observed worlds captured as
 		// fixtures are the same on every run.
 		Identity:     func(u *unstructured.Unstructured) string { return u.GetKind() + "/" + u.GetName() },

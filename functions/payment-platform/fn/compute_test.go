@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/crossplane/function-sdk-go/resource"
 	appautoscaling "github.com/upbound/provider-aws/v2/apis/cluster/appautoscaling/v1beta1"
 	iam "github.com/upbound/provider-aws/v2/apis/cluster/iam/v1beta1"
 	lambdav2 "github.com/upbound/provider-aws/v2/apis/cluster/lambda/v1beta2"
@@ -45,10 +46,15 @@ func TestCompute(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			part := compute(tierPlan(t, apiSpec, nil, tc.views))
+			part := compute(tierPlan(t, apiSpec, nil, func(v *Views) {
+				withAppSubnets(v)
+				if tc.views != nil {
+					tc.views(v)
+				}
+			}))
 			fp := object[*lambdav2.Function](t, part, ResAPI).Spec.ForProvider
 			if deref(fp.ImageURI) != "123456789012.dkr.ecr.us-east-2.amazonaws.com/payment-api:v1" || deref(fp.TracingConfig.Mode) != "Active" ||
-				fp.VPCConfig.SubnetIDSelector.MatchLabels[LabelSubnetTier] != TierApp || fp.VPCConfig.SecurityGroupIDSelector.MatchLabels[LabelResource] != string(ResSGApp) ||
+				len(fp.VPCConfig.SubnetIds) != 3 || fp.VPCConfig.SubnetIDSelector != nil || fp.VPCConfig.SecurityGroupIDSelector.MatchLabels[LabelResource] != string(ResSGApp) ||
 				fp.KMSKeyArnSelector.MatchLabels[LabelResource] != string(ResKMSKey) || !deref(fp.Publish) {
 				t.Errorf("function = %+v", fp)
 			}
@@ -87,5 +93,21 @@ func TestCompute(t *testing.T) {
 	}
 	if part := compute(tierPlan(t, "environmentSuffix: t", nil, nil)); len(part.Resources) != 0 || part.Status.APIFunctionName != "" {
 		t.Errorf("no api: part = %+v", part)
+	}
+	// The function is placed in its subnets by ID, once all are known: the
+	// provider resolves a list selector once, with the subnets that exist.
+	if composes(compute(tierPlan(t, apiSpec, nil, nil)), ResAPI) {
+		t.Error("the API function is composed before its subnets are known")
+	}
+	fp := object[*lambdav2.Function](t, compute(tierPlan(t, apiSpec, nil, withAppSubnets)), ResAPI).Spec.ForProvider
+	if ids := fp.VPCConfig.SubnetIds; len(ids) != 3 || *ids[1] != "subnet-app-b-id" || fp.VPCConfig.SubnetIDSelector != nil {
+		t.Errorf("vpcConfig = %+v", fp.VPCConfig)
+	}
+}
+
+// withAppSubnets is a world where the app subnets are known.
+func withAppSubnets(v *Views) {
+	for _, az := range []string{"a", "b", "c"} {
+		v.Network.SubnetIDs[resource.Name("subnet-app-"+az)] = "subnet-app-" + az + "-id"
 	}
 }

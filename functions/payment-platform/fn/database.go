@@ -56,14 +56,17 @@ func databaseResources(p *Plan) []Desired {
 		cluster.Spec.ForProvider.FinalSnapshotIdentifier = ptr.To(p.DBClusterIdentifier() + "-final")
 	}
 
-	out := []Desired{
-		{
+	var out []Desired
+	if subnets := p.TierSubnetIDs(TierData); subnets != nil {
+		out = append(out, Desired{
 			Name: ResDBSubnetGroup,
 			Object: &rds.SubnetGroup{Spec: rds.SubnetGroupSpec{ForProvider: rds.SubnetGroupParameters{
-				Description:      ptr.To("Aurora on the data subnets of payment-" + p.Spec.EnvironmentSuffix),
-				SubnetIDSelector: p.SelTier(TierData),
+				Description: ptr.To("Aurora on the data subnets of payment-" + p.Spec.EnvironmentSuffix),
+				SubnetIds:   subnets,
 			}}},
-		},
+		})
+	}
+	out = append(out, []Desired{
 		{
 			Name: ResDBClusterParams,
 			Object: &rds.ClusterParameterGroup{Spec: rds.ClusterParameterGroupSpec{ForProvider: rds.ClusterParameterGroupParameters{
@@ -78,7 +81,7 @@ func databaseResources(p *Plan) []Desired {
 		},
 		{Name: ResAurora, Object: cluster},
 		LogGroup(p, ResDBLogGroup, "/aws/rds/cluster/"+p.DBClusterIdentifier()+"/postgresql", p.LogRetentionDays()),
-	}
+	}...)
 	// One instance per AZ, in AZ order: the first is the preferred writer.
 	for i, az := range p.AZs[:d.Instances] {
 		inst := &rds.ClusterInstance{Spec: rds.ClusterInstanceSpec{ForProvider: rds.ClusterInstanceParameters{
@@ -109,10 +112,12 @@ func databaseResources(p *Plan) []Desired {
 		})
 	}
 	out = append(out,
-		p.Usage("usage-aurora-subnet-group", ResDBSubnetGroup, &rds.SubnetGroup{}, ResAurora, cluster),
 		p.Usage("usage-aurora-kms-key", ResKMSKey, &kms.Key{}, ResAurora, cluster),
 		p.Usage("usage-aurora-sg-database", ResSGDatabase, &ec2.SecurityGroup{}, ResAurora, cluster),
 	)
+	if p.TierSubnetIDs(TierData) != nil {
+		out = append(out, p.Usage("usage-aurora-subnet-group", ResDBSubnetGroup, &rds.SubnetGroup{}, ResAurora, cluster))
+	}
 	return out
 }
 

@@ -216,7 +216,7 @@ func TestAuroraAndRotation(t *testing.T) {
 // TestUsages: each Usage names a resource this platform composes, by its
 // real kind and name, so deletion waits for the cluster and DMS.
 func TestUsages(t *testing.T) {
-	rsp := run(t, withClaim(newRequest(t, prodSpec, nil)))
+	rsp := run(t, withClaim(newRequest(t, prodSpec, readyWorld(t, prodSpec))))
 	byName := map[string]map[string]any{}
 	for _, n := range names(rsp) {
 		r := desired(t, rsp, n)

@@ -37,7 +37,7 @@ func edgeResources(p *Plan) []Desired {
 		Name:                     ptr.To(p.Name(ResALB)),
 		LoadBalancerType:         ptr.To("application"),
 		Internal:                 ptr.To(false),
-		SubnetSelector:           p.SelTier(TierPublic),
+		Subnets:                  p.TierSubnetIDs(TierPublic),
 		SecurityGroupSelector:    p.Sel(ResSGALB),
 		DropInvalidHeaderFields:  ptr.To(true),
 		EnableDeletionProtection: ptr.To(p.Spec.IsProd()),
@@ -48,8 +48,12 @@ func edgeResources(p *Plan) []Desired {
 	if b := in.AccessLogsBucket; b != "" {
 		alb.Spec.ForProvider.AccessLogs = &elbv2v2.AccessLogsParameters{Bucket: ptr.To(b), Enabled: ptr.To(true), Prefix: ptr.To(p.Name(ResALB))}
 	}
-	out := []Desired{
-		{Name: ResALB, Object: alb},
+	var out []Desired
+	// The load balancer is on every public subnet, once all are known.
+	if alb.Spec.ForProvider.Subnets != nil {
+		out = append(out, Desired{Name: ResALB, Object: alb})
+	}
+	out = append(out, []Desired{
 		{
 			Name: ResAPITargetGroup,
 			Object: &elbv2v2.LBTargetGroup{Spec: elbv2v2.LBTargetGroupSpec{ForProvider: elbv2v2.LBTargetGroupParameters{
@@ -114,7 +118,7 @@ func edgeResources(p *Plan) []Desired {
 				},
 			}}},
 		},
-	}
+	}...)
 	// The web ACL is associated with the ALB by its ARN once observed:
 	// provider-aws v2.5.0 resolves resourceArnSelector to API Gateway
 	// Stages, not load balancers (apis/cluster/wafv2/v1beta1/

@@ -61,7 +61,7 @@ func TestEdgeResources(t *testing.T) {
 		}
 	}
 	if label(fn, "spec.forProvider.vpcConfig.securityGroupIdSelector") != "sg-app" ||
-		get(fn, "spec.forProvider.vpcConfig.subnetIdSelector.matchLabels").(map[string]any)[LabelSubnetTier] != TierApp {
+		!cmp.Equal(get(fn, "spec.forProvider.vpcConfig.subnetIds"), []any{"subnet-app-a-id", "subnet-app-b-id", "subnet-app-c-id"}) {
 		t.Errorf("api VPC config = %v", get(fn, "spec.forProvider.vpcConfig"))
 	}
 	if get(desired(t, rsp, "api-alias"), "spec.forProvider.functionVersion") != "7" {
@@ -82,7 +82,7 @@ func TestEdgeResources(t *testing.T) {
 	if get(alb, "spec.forProvider.accessLogs") != nil {
 		t.Error("access logs without a bucket")
 	}
-	logged := run(t, withClaim(newRequest(t, strings.Replace(edgeSpec(0, false), "ingress:\n", "ingress:\n  accessLogsBucket: acme-alb-logs\n", 1), nil)))
+	logged := run(t, withClaim(newRequest(t, strings.Replace(edgeSpec(0, false), "ingress:\n", "ingress:\n  accessLogsBucket: acme-alb-logs\n", 1), world)))
 	if al := get(desired(t, logged, "alb"), "spec.forProvider.accessLogs").(map[string]any); al["bucket"] != "acme-alb-logs" || al["enabled"] != true || al["prefix"] != "payment-alb-prod" {
 		t.Errorf("access logs = %v", al)
 	}

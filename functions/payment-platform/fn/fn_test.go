@@ -215,7 +215,16 @@ func TestReadiness(t *testing.T) {
 		t.Errorf("phase = %v, want Provisioning", got)
 	}
 
+	// Some resources are composed only once others are observed (the subnet
+	// groups once every subnet's ID is known): observe until the set settles.
 	obs := observedReady(t, first)
+	for range 12 {
+		next := observedReady(t, run(t, withClaim(newRequest(t, spec, obs))))
+		if sameNames(next, obs) {
+			break
+		}
+		obs = next
+	}
 	usages := 0
 	for _, r := range obs {
 		if r.GetResource().AsMap()["kind"] == ClusterUsageGVK.Kind {

@@ -1,6 +1,8 @@
 package fn
 
 import (
+	"slices"
+
 	"github.com/crossplane/function-sdk-go/resource"
 	lambdav2 "github.com/upbound/provider-aws/v2/apis/cluster/lambda/v1beta2"
 	"k8s.io/utils/ptr"
@@ -10,14 +12,15 @@ import (
 // the migration Lambdas alike.
 
 // vpcLambda completes what every platform Lambda shares: its role, the
-// app subnets and security group, X-Ray tracing, and its environment
-// encrypted with the platform key.
+// app subnets (by ID: see TierSubnetIDs; a tier composes the function once
+// they are known, inVPC) and security group, X-Ray tracing, and its
+// environment encrypted with the platform key.
 func (p *Plan) vpcLambda(role resource.Name, env map[string]*string, fp lambdav2.FunctionParameters) *lambdav2.Function {
 	fp.RoleSelector = p.Sel(role)
 	fp.KMSKeyArnSelector = p.Sel(ResKMSKey)
 	fp.TracingConfig = &lambdav2.TracingConfigParameters{Mode: ptr.To("Active")}
 	fp.Environment = &lambdav2.EnvironmentParameters{Variables: env}
-	fp.VPCConfig = &lambdav2.VPCConfigParameters{SubnetIDSelector: p.SelTier(TierApp), SecurityGroupIDSelector: p.Sel(ResSGApp)}
+	fp.VPCConfig = &lambdav2.VPCConfigParameters{SubnetIds: p.TierSubnetIDs(TierApp), SecurityGroupIDSelector: p.Sel(ResSGApp)}
 	return &lambdav2.Function{Spec: lambdav2.FunctionSpec{ForProvider: fp}}
 }
 
@@ -36,4 +39,13 @@ func (p *Plan) lambdaBaseStatements(function string) []Statement {
 		Allow("ReadDatabaseSecret", []string{"secretsmanager:GetSecretValue"}, p.secretARNOrPattern()),
 		Allow("DecryptWithPlatformKey", []string{"kms:Decrypt"}, p.KMSKeyARNOrPattern()),
 	}
+}
+
+// placed drops the platform Lambdas that cannot be placed yet: their app
+// subnets are not all known.
+func placed(ds []Desired) []Desired {
+	return slices.DeleteFunc(ds, func(d Desired) bool {
+		f, ok := d.Object.(*lambdav2.Function)
+		return ok && f.Spec.ForProvider.VPCConfig != nil && f.Spec.ForProvider.VPCConfig.SubnetIds == nil
+	})
 }

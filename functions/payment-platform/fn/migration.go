@@ -49,15 +49,18 @@ func migrationResources(p *Plan) []Desired {
 	if ns == "" {
 		ns = p.ClaimNamespace
 	}
-	out := []Desired{
-		{
+	var out []Desired
+	if subnets := p.TierSubnetIDs(TierApp); subnets != nil {
+		out = append(out, Desired{
 			Name:         ResDMSSubnetGroup,
 			ExternalName: p.Name(ResDMSSubnetGroup),
 			Object: &dms.ReplicationSubnetGroup{Spec: dms.ReplicationSubnetGroupSpec{ForProvider: dms.ReplicationSubnetGroupParameters{
 				ReplicationSubnetGroupDescription: ptr.To("DMS on the app subnets of payment-" + p.Spec.EnvironmentSuffix),
-				SubnetIDSelector:                  p.SelTier(TierApp),
+				SubnetIds:                         subnets,
 			}}},
-		},
+		})
+	}
+	out = append(out, []Desired{
 		{Name: ResDMSInstance, Object: instance},
 		{
 			Name: ResDMSSourceEndpoint,
@@ -81,7 +84,7 @@ func migrationResources(p *Plan) []Desired {
 				},
 			}}},
 		},
-	}
+	}...)
 	// The target is the Aurora writer; its address and secret exist once RDS
 	// has created the cluster.
 	if host, secret := p.View.Database.Endpoint, p.View.Database.SecretARN; host != "" && secret != "" {
@@ -130,10 +133,12 @@ func migrationResources(p *Plan) []Desired {
 				),
 			}}},
 		},
-		p.Usage(migrationUsagePrefix+"subnet-group", ResDMSSubnetGroup, &dms.ReplicationSubnetGroup{}, ResDMSInstance, instance),
 		p.Usage(migrationUsagePrefix+"kms-key", ResKMSKey, &kms.Key{}, ResDMSInstance, instance),
 		p.Usage(migrationUsagePrefix+"sg-dms", ResSGDMS, &ec2.SecurityGroup{}, ResDMSInstance, instance),
 	)
+	if p.TierSubnetIDs(TierApp) != nil {
+		out = append(out, p.Usage(migrationUsagePrefix+"subnet-group", ResDMSSubnetGroup, &dms.ReplicationSubnetGroup{}, ResDMSInstance, instance))
+	}
 	if *m.ManageAccountRoles {
 		out = append(out, p.dmsAccountRole(ResDMSVPCRole, ResDMSVPCRolePolicy, "dms-vpc-role", dmsVPCManagementPolicy)...)
 		out = append(out, p.dmsAccountRole(ResDMSLogsRole, ResDMSLogsRolePolicy, "dms-cloudwatch-logs-role", dmsLogsPolicy)...)

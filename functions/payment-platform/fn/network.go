@@ -177,7 +177,14 @@ func network(p *Plan) Part {
 	for _, az := range p.AZs {
 		st.AvailabilityZones = append(st.AvailabilityZones, az.Name)
 	}
-	sub := v1alpha1.SubnetStatus{Public: p.subnetIDs(TierPublic), App: p.subnetIDs(TierApp), Data: p.subnetIDs(TierData)}
+	ids := func(tier string) []string {
+		var out []string
+		for _, id := range p.TierSubnetIDs(tier) {
+			out = append(out, *id)
+		}
+		return out
+	}
+	sub := v1alpha1.SubnetStatus{Public: ids(TierPublic), App: ids(TierApp), Data: ids(TierData)}
 	if sub.Public != nil || sub.App != nil || sub.Data != nil {
 		st.Subnets = &sub
 	}
@@ -189,16 +196,3 @@ func network(p *Plan) Part {
 	return Part{Resources: append(networkResources(p), endpointsResources(p)...), Status: st}
 }
 
-// subnetIDs are the observed IDs of a tier's subnets in AZ order, or nil
-// until all of them are known.
-func (p *Plan) subnetIDs(tier string) []string {
-	out := make([]string, 0, len(p.AZs))
-	for _, az := range p.AZs {
-		id := p.View.Network.SubnetIDs[SubnetName(tier, az)]
-		if id == "" {
-			return nil
-		}
-		out = append(out, id)
-	}
-	return out
-}

@@ -146,10 +146,21 @@ func (p *Plan) setZone(r *route53v2.RecordParameters) {
 	r.ZoneIDSelector = p.Sel(ResZone)
 }
 
-// SelTier selects this XR's subnets of a tier.
-func (p *Plan) SelTier(tier string) *xpv1.Selector {
-	t := true
-	return &xpv1.Selector{MatchControllerRef: &t, MatchLabels: map[string]string{LabelSubnetTier: tier}}
+// TierSubnetIDs are the IDs of a tier's subnets in AZ order once every one
+// is observed, nil before. Resources on a tier's subnets name them by ID and
+// wait for all of them: the provider resolves a list selector once
+// (crossplane-runtime's ResolveMultiple) with the subnets that exist then,
+// and keeps that list.
+func (p *Plan) TierSubnetIDs(tier string) []*string {
+	ids := make([]*string, 0, len(p.AZs))
+	for _, az := range p.AZs {
+		id := p.View.Network.SubnetID(SubnetName(tier, az))
+		if id == "" {
+			return nil
+		}
+		ids = append(ids, ptr.To(id))
+	}
+	return ids
 }
 
 // KMSAliasName is the alias of the platform key, as AWS names it.

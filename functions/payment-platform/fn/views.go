@@ -48,6 +48,16 @@ type NetworkView struct {
 	NATIPs        map[resource.Name]string
 	// S3PrefixListID is the prefix list the S3 gateway endpoint routes.
 	S3PrefixListID string
+
+	everySubnet bool // the complete world: every subnet exists
+}
+
+// SubnetID is a subnet's ID once observed.
+func (v NetworkView) SubnetID(n resource.Name) string {
+	if v.everySubnet {
+		return "subnet-placeholder-" + string(n)
+	}
+	return v.SubnetIDs[n]
 }
 
 // SecurityView is the security groups' IDs by composition-resource name.
@@ -235,5 +245,6 @@ func completeViews() Views {
 	}
 	v.Edge.CertRecord.Name, v.Edge.CertRecord.Type, v.Edge.CertRecord.Value = "_placeholder.example.com.", "CNAME", "_placeholder.acm-validations.aws."
 	v.Routing.everyHealthCheck = true
+	v.Network.everySubnet = true
 	return v
 }
