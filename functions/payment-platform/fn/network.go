@@ -195,4 +195,3 @@ func network(p *Plan) Part {
 	}
 	return Part{Resources: append(networkResources(p), endpointsResources(p)...), Status: st}
 }
-
