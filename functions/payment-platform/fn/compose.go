@@ -3,20 +3,19 @@ package fn
 import (
 	"encoding/json"
 	"fmt"
-	"slices"
-
-	"k8s.io/utils/ptr"
-
-	"github.com/acme-payments/xpaymentplatform/apis/v1alpha1"
-	xpv1 "github.com/crossplane/crossplane-runtime/v2/apis/common/v1"
-	"github.com/crossplane/function-sdk-go/resource"
-
 	"maps"
 	"reflect"
+	"slices"
+	"strings"
 
+	xpv1 "github.com/crossplane/crossplane-runtime/v2/apis/common/v1"
+	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/crossplane/function-sdk-go/resource/composed"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/utils/ptr"
+
+	"github.com/acme-payments/xpaymentplatform/apis/v1alpha1"
 )
 
 // Managed is what every typed resource a tier returns offers: provider-aws
@@ -123,6 +122,14 @@ type Desired struct {
 	// cannot carry through composed.From: an empty object (such as a WAF
 	// default action of allow: {}) is dropped by its omitempty handling.
 	Set map[string]any
+	// DependsOn names resources this one needs composed first beyond those
+	// its selectors name (see deferUnselectable): a ClusterUsage names its
+	// two resources by metadata.name.
+	DependsOn []resource.Name
+	// WaitsFor names resources whose observed values this one needs and
+	// does not have yet (see KMSKeyARN): it is not composed until they are
+	// observed. A live resource that waits is carried over as observed.
+	WaitsFor []resource.Name
 }
 
 func mustJSON(v any) string {
@@ -149,4 +156,79 @@ type Condition struct {
 	Status  bool
 	Reason  string
 	Message string
+}
+
+// deferUnselectable takes out of dcds every resource this render built that
+// is not yet live and selects — by the resource label Sel sets — one the
+// render neither composes nor observes, and then what selects those, until
+// none is left. Such a resource could only wait: a provider retries a
+// selector that matches nothing (reconcile error "no resources matched
+// selector"), and a render with dangling references is not a configuration
+// anyone can check (make scan converts every render to Terraform and fails
+// on them). A resource already observed stays: it is live and its
+// references were resolved when it was created. A resource whose tier
+// marked it WaitsFor is taken out the same way (keepObserved carries a live
+// one over unchanged). It returns what each deferred resource waits for.
+func (p *Plan) deferUnselectable(dcds map[resource.Name]*resource.DesiredComposed, built []Desired) map[resource.Name][]resource.Name {
+	waiting := map[resource.Name][]resource.Name{}
+	for changed := true; changed; {
+		changed = false
+		for _, d := range built {
+			dc, ok := dcds[d.Name]
+			if !ok {
+				continue
+			}
+			_, live := p.Observed[d.Name]
+			if len(d.WaitsFor) > 0 {
+				delete(dcds, d.Name)
+				if !live {
+					waiting[d.Name] = d.WaitsFor
+				}
+				changed = true
+				continue
+			}
+			if live {
+				continue
+			}
+			var missing []resource.Name
+			for _, n := range append(selected(dc.Resource.Object["spec"]), d.DependsOn...) {
+				_, composed := dcds[n]
+				_, observed := p.Observed[n]
+				if !composed && !observed && !slices.Contains(missing, n) {
+					missing = append(missing, n)
+				}
+			}
+			if len(missing) > 0 {
+				delete(dcds, d.Name)
+				waiting[d.Name] = missing
+				changed = true
+			}
+		}
+	}
+	return waiting
+}
+
+// selected are the composition-resource names a resource's selectors
+// (any field named *Selector, at any depth) match by LabelResource.
+func selected(v any) []resource.Name {
+	var out []resource.Name
+	switch v := v.(type) {
+	case map[string]any:
+		for _, k := range slices.Sorted(maps.Keys(v)) {
+			if sel, ok := v[k].(map[string]any); ok && strings.HasSuffix(k, "Selector") {
+				if ml, ok := sel["matchLabels"].(map[string]any); ok {
+					if n, ok := ml[LabelResource].(string); ok {
+						out = append(out, resource.Name(n))
+					}
+				}
+				continue
+			}
+			out = append(out, selected(v[k])...)
+		}
+	case []any:
+		for _, e := range v {
+			out = append(out, selected(e)...)
+		}
+	}
+	return out
 }

@@ -65,7 +65,7 @@ func computeResources(p *Plan) []Desired {
 			}),
 		},
 	}
-	out = placed(out)
+	out = p.placed(out)
 	// The alias needs a published version, which exists once Lambda has
 	// created the function.
 	version := p.View.Compute.Version

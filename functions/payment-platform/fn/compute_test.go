@@ -27,7 +27,7 @@ func TestCompute(t *testing.T) {
 	}{
 		"FirstReconcile": {
 			wantEnv:   map[string]string{"DB_NAME": "payments", "PAYMENT_ENVIRONMENT": "dev"},
-			secretRes: "arn:aws:secretsmanager:us-east-2:*:secret:rds!cluster-*",
+			secretRes: "arn:aws:secretsmanager:us-east-2:123456789012:secret:rds!cluster-*",
 		},
 		"DatabaseAndVersionKnown": {
 			views: func(v *Views) {
@@ -41,13 +41,13 @@ func TestCompute(t *testing.T) {
 		"UnpublishedVersion": {
 			views:     func(v *Views) { v.Compute.Version = "$LATEST" },
 			wantEnv:   map[string]string{"DB_NAME": "payments", "PAYMENT_ENVIRONMENT": "dev"},
-			secretRes: "arn:aws:secretsmanager:us-east-2:*:secret:rds!cluster-*",
+			secretRes: "arn:aws:secretsmanager:us-east-2:123456789012:secret:rds!cluster-*",
 		},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			part := compute(tierPlan(t, apiSpec, nil, func(v *Views) {
-				withAppSubnets(v)
+				placeable(v)
 				if tc.views != nil {
 					tc.views(v)
 				}
@@ -55,7 +55,7 @@ func TestCompute(t *testing.T) {
 			fp := object[*lambdav2.Function](t, part, ResAPI).Spec.ForProvider
 			if deref(fp.ImageURI) != "123456789012.dkr.ecr.us-east-2.amazonaws.com/payment-api:v1" || deref(fp.TracingConfig.Mode) != "Active" ||
 				len(fp.VPCConfig.SubnetIds) != 3 || fp.VPCConfig.SubnetIDSelector != nil || fp.VPCConfig.SecurityGroupIDSelector.MatchLabels[LabelResource] != string(ResSGApp) ||
-				fp.KMSKeyArnSelector.MatchLabels[LabelResource] != string(ResKMSKey) || !deref(fp.Publish) {
+				deref(fp.KMSKeyArn) != testKeyARN || fp.KMSKeyArnSelector != nil || !deref(fp.Publish) {
 				t.Errorf("function = %+v", fp)
 			}
 			env := map[string]string{}
@@ -99,14 +99,22 @@ func TestCompute(t *testing.T) {
 	if composes(compute(tierPlan(t, apiSpec, nil, nil)), ResAPI) {
 		t.Error("the API function is composed before its subnets are known")
 	}
-	fp := object[*lambdav2.Function](t, compute(tierPlan(t, apiSpec, nil, withAppSubnets)), ResAPI).Spec.ForProvider
+	// The key by ARN: Terraform validates kms_key_arn as an ARN, and the
+	// provider resolves a selector to the key's ID.
+	if composes(compute(tierPlan(t, apiSpec, nil, func(v *Views) { placeable(v); v.Encryption.KeyARN = "" })), ResAPI) {
+		t.Error("the API function is composed before the key's ARN is known")
+	}
+	fp := object[*lambdav2.Function](t, compute(tierPlan(t, apiSpec, nil, placeable)), ResAPI).Spec.ForProvider
 	if ids := fp.VPCConfig.SubnetIds; len(ids) != 3 || *ids[1] != "subnet-app-b-id" || fp.VPCConfig.SubnetIDSelector != nil {
 		t.Errorf("vpcConfig = %+v", fp.VPCConfig)
 	}
 }
 
-// withAppSubnets is a world where the app subnets are known.
-func withAppSubnets(v *Views) {
+// placeable is a world where the app subnets and the key's ARN are known.
+const testKeyARN = "arn:aws:kms:us-east-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+func placeable(v *Views) {
+	v.Encryption.KeyARN = testKeyARN
 	for _, az := range []string{"a", "b", "c"} {
 		v.Network.SubnetIDs[resource.Name("subnet-app-"+az)] = "subnet-app-" + az + "-id"
 	}

@@ -2,6 +2,7 @@ package fn
 
 import (
 	"github.com/acme-payments/xpaymentplatform/apis/v1alpha1"
+	"github.com/crossplane/function-sdk-go/resource"
 	ec2 "github.com/upbound/provider-aws/v2/apis/cluster/ec2/v1beta1"
 	kms "github.com/upbound/provider-aws/v2/apis/cluster/kms/v1beta1"
 	rds "github.com/upbound/provider-aws/v2/apis/cluster/rds/v1beta1"
@@ -95,10 +96,14 @@ func databaseResources(p *Plan) []Desired {
 			PerformanceInsightsEnabled: d.PerformanceInsights,
 		}}}
 		if *d.PerformanceInsights {
-			inst.Spec.ForProvider.PerformanceInsightsKMSKeyIDSelector = p.Sel(ResKMSKey)
+			inst.Spec.ForProvider.PerformanceInsightsKMSKeyID = p.KMSKeyARN()
 			inst.Spec.ForProvider.PerformanceInsightsRetentionPeriod = ptr.To(float64(PerformanceInsights))
 		}
-		out = append(out, Desired{Name: AuroraInstanceName(az), Object: inst})
+		var waits []resource.Name
+		if *d.PerformanceInsights {
+			waits = p.waitsForKey()
+		}
+		out = append(out, Desired{Name: AuroraInstanceName(az), Object: inst, WaitsFor: waits})
 	}
 	// The master secret exists once RDS has created the cluster; until then
 	// its rotation waits (the status says so).
@@ -115,9 +120,7 @@ func databaseResources(p *Plan) []Desired {
 		p.Usage("usage-aurora-kms-key", ResKMSKey, &kms.Key{}, ResAurora, cluster),
 		p.Usage("usage-aurora-sg-database", ResSGDatabase, &ec2.SecurityGroup{}, ResAurora, cluster),
 	)
-	if p.TierSubnetIDs(TierData) != nil {
-		out = append(out, p.Usage("usage-aurora-subnet-group", ResDBSubnetGroup, &rds.SubnetGroup{}, ResAurora, cluster))
-	}
+	out = append(out, p.Usage("usage-aurora-subnet-group", ResDBSubnetGroup, &rds.SubnetGroup{}, ResAurora, cluster))
 	return out
 }
 

@@ -156,7 +156,16 @@ func TestAuroraAndRotation(t *testing.T) {
 	if _, ok := first.GetDesired().GetResources()["dms-target-endpoint"]; ok {
 		t.Error("DMS target endpoint composed before the Aurora endpoint exists")
 	}
-	a := desired(t, first, "aurora")
+	// The cluster selects its subnet group, composed once every data subnet
+	// is observed: until then it waits, named in the status.
+	if _, ok := first.GetDesired().GetResources()["aurora"]; ok {
+		t.Error("aurora composed before its subnet group")
+	}
+	if got := get(first.GetDesired().GetComposite().GetResource().AsMap(), "status.unreadyResources"); !slices.Contains(got.([]any), any("aurora")) {
+		t.Errorf("unreadyResources = %v, want aurora among them", got)
+	}
+	placed := run(t, withClaim(newRequest(t, prodSpec, observedReady(t, first))))
+	a := desired(t, placed, "aurora")
 	for path, want := range map[string]any{
 		"metadata.name":                  "payment-aurora-prod",
 		"spec.forProvider.engine":        "aurora-postgresql",
@@ -180,15 +189,19 @@ func TestAuroraAndRotation(t *testing.T) {
 	if label(a, "spec.forProvider.kmsKeyIdSelector") != "kms-key" || label(a, "spec.forProvider.masterUserSecretKmsKeyIdSelector") != "kms-key" {
 		t.Error("aurora storage or secret not under the platform key")
 	}
-	params := get(desired(t, first, "db-cluster-params"), "spec.forProvider").(map[string]any)
+	params := get(desired(t, placed, "db-cluster-params"), "spec.forProvider").(map[string]any)
 	if params["family"] != "aurora-postgresql16" || !strings.Contains(mustMarshal(params["parameter"]), `"name":"rds.force_ssl","value":"1"`) {
 		t.Errorf("parameter group = %v", params)
 	}
 	for i, az := range []string{"a", "b", "c"} {
-		inst := desired(t, first, "aurora-instance-"+az)
+		inst := desired(t, placed, "aurora-instance-"+az)
 		if get(inst, "spec.forProvider.instanceClass") != "db.serverless" || get(inst, "spec.forProvider.availabilityZone") != "us-east-2"+az ||
 			get(inst, "spec.forProvider.publiclyAccessible") != false || get(inst, "spec.forProvider.promotionTier") != float64(i) {
 			t.Errorf("instance %s = %v", az, get(inst, "spec.forProvider"))
+		}
+		// By ARN (Terraform's ValidARN), not by selector (the key's ID).
+		if get(inst, "spec.forProvider.performanceInsightsKmsKeyId") != "arn:aws:svc:us-east-2:123456789012:kms-key" || get(inst, "spec.forProvider.performanceInsightsKmsKeyIdSelector") != nil {
+			t.Errorf("instance %s performance insights key = %v", az, get(inst, "spec.forProvider"))
 		}
 	}
 

@@ -184,6 +184,7 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		}
 		dcds[d.Name] = &resource.DesiredComposed{Resource: u}
 	}
+	waiting := p.deferUnselectable(dcds, want)
 	kept := p.keepObserved(dcds, removalRequested(oxr.Resource.GetAnnotations()))
 
 	// 6. report
@@ -194,7 +195,7 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		return rsp, nil
 	}
 	est, _, costErr := EstimateCost(spec)
-	if err := p.report(rsp, dxr, dcds, kept, parts, est, costErr); err != nil {
+	if err := p.report(rsp, dxr, dcds, waiting, kept, parts, est, costErr); err != nil {
 		response.Fatal(rsp, errors.Wrap(err, "cannot report status"))
 		return rsp, nil
 	}

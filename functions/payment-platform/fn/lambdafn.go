@@ -1,8 +1,6 @@
 package fn
 
 import (
-	"slices"
-
 	"github.com/crossplane/function-sdk-go/resource"
 	lambdav2 "github.com/upbound/provider-aws/v2/apis/cluster/lambda/v1beta2"
 	"k8s.io/utils/ptr"
@@ -17,7 +15,7 @@ import (
 // environment encrypted with the platform key.
 func (p *Plan) vpcLambda(role resource.Name, env map[string]*string, fp lambdav2.FunctionParameters) *lambdav2.Function {
 	fp.RoleSelector = p.Sel(role)
-	fp.KMSKeyArnSelector = p.Sel(ResKMSKey)
+	fp.KMSKeyArn = p.KMSKeyARN()
 	fp.TracingConfig = &lambdav2.TracingConfigParameters{Mode: ptr.To("Active")}
 	fp.Environment = &lambdav2.EnvironmentParameters{Variables: env}
 	fp.VPCConfig = &lambdav2.VPCConfigParameters{SubnetIds: p.TierSubnetIDs(TierApp), SecurityGroupIDSelector: p.Sel(ResSGApp)}
@@ -32,20 +30,36 @@ func (p *Plan) lambdaBaseStatements(function string) []Statement {
 	logGroup := p.ARN("logs", "log-group:/aws/lambda/"+function)
 	return []Statement{
 		Allow("WriteOwnLogs", []string{"logs:CreateLogStream", "logs:PutLogEvents"}, logGroup+":*"),
-		// AWS requires Resource "*" for these (no resource-level permissions).
-		Allow("VPCNetworkInterfaces", []string{"ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface",
-			"ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"}, "*"),
+		// Lambda creates and deletes the function's network interfaces with
+		// its role: the actions of AWSLambdaVPCAccessExecutionRole, scoped
+		// to the account and region as the Lambda developer guide shows
+		// (configuration-vpc: "include all resource IDs, for example
+		// arn:aws:ec2:us-west-2:123456789012:*/*"); the Describe actions
+		// "only work if allowed on all resources" (Resource "*").
+		Allow("VPCNetworkInterfaces", []string{"ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface",
+			"ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"}, p.ARN("ec2", "*/*")),
+		Allow("DescribeVPCNetwork", []string{"ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"}, "*"),
 		Allow("XRayTraces", []string{"xray:PutTraceSegments", "xray:PutTelemetryRecords"}, "*"),
 		Allow("ReadDatabaseSecret", []string{"secretsmanager:GetSecretValue"}, p.secretARNOrPattern()),
 		Allow("DecryptWithPlatformKey", []string{"kms:Decrypt"}, p.KMSKeyARNOrPattern()),
 	}
 }
 
-// placed drops the platform Lambdas that cannot be placed yet: their app
-// subnets are not all known.
-func placed(ds []Desired) []Desired {
-	return slices.DeleteFunc(ds, func(d Desired) bool {
+// placed marks the platform Lambdas that cannot be created yet as waiting:
+// for their app subnets (all known, see TierSubnetIDs) and the platform
+// key's ARN (see KMSKeyARN).
+func (p *Plan) placed(ds []Desired) []Desired {
+	for i, d := range ds {
 		f, ok := d.Object.(*lambdav2.Function)
-		return ok && f.Spec.ForProvider.VPCConfig != nil && f.Spec.ForProvider.VPCConfig.SubnetIds == nil
-	})
+		if !ok || f.Spec.ForProvider.VPCConfig == nil {
+			continue
+		}
+		if f.Spec.ForProvider.VPCConfig.SubnetIds == nil {
+			for _, az := range p.AZs {
+				ds[i].WaitsFor = append(ds[i].WaitsFor, SubnetName(TierApp, az))
+			}
+		}
+		ds[i].WaitsFor = append(ds[i].WaitsFor, p.waitsForKey()...)
+	}
+	return ds
 }

@@ -84,7 +84,7 @@ func lambdaResources(p *Plan) []Desired {
 		{Name: ResRollback, Object: p.zipLambda(contract.LambdaRollback, l.SourceCodeHashes.Rollback, ResRollbackRole, rollbackTimeout, rollbackMemoryMB, rbEnv,
 			"Rollback trigger: publishes RollbackRequested so Route 53 fails back to the old system")},
 	}
-	out = placed(out)
+	out = p.placed(out)
 	if clusterARN == "" || secretARN == "" || p.Spec.Cutover == nil {
 		return out
 	}

@@ -38,7 +38,7 @@ func migrationResources(p *Plan) []Desired {
 		AllocatedStorage:                 ptr.To(float64(m.AllocatedStorageGB)),
 		MultiAz:                          m.MultiAZ,
 		PubliclyAccessible:               ptr.To(false),
-		KMSKeyArnSelector:                p.Sel(ResKMSKey),
+		KMSKeyArn:                        p.KMSKeyARN(),
 		ReplicationSubnetGroupIDSelector: p.Sel(ResDMSSubnetGroup),
 		VPCSecurityGroupIDSelector:       p.Sel(ResSGDMS),
 		AutoMinorVersionUpgrade:          ptr.To(true),
@@ -61,7 +61,15 @@ func migrationResources(p *Plan) []Desired {
 		})
 	}
 	out = append(out, []Desired{
-		{Name: ResDMSInstance, Object: instance},
+		{Name: ResDMSInstance, Object: instance, WaitsFor: p.waitsForKey()},
+		// The task logs (EnableLogging) go to the group DMS names
+		// dms-tasks-<replication instance identifier> and creates, never
+		// expiring and unencrypted, unless it exists (DMS user guide,
+		// "Logging task settings": "AWS DMS assigns CloudWatch group and
+		// stream names as follows... You can't set these values directly").
+		// Created here, it keeps events as long as every other log group
+		// and under the platform key.
+		LogGroup(p, ResDMSTaskLogGroup, "dms-tasks-"+p.Name(ResDMSInstance), p.LogRetentionDays()),
 		{
 			Name: ResDMSSourceEndpoint,
 			Object: &dmsv2.Endpoint{Spec: dmsv2.EndpointSpec{ForProvider: dmsv2.EndpointParameters{
@@ -135,10 +143,8 @@ func migrationResources(p *Plan) []Desired {
 		},
 		p.Usage(migrationUsagePrefix+"kms-key", ResKMSKey, &kms.Key{}, ResDMSInstance, instance),
 		p.Usage(migrationUsagePrefix+"sg-dms", ResSGDMS, &ec2.SecurityGroup{}, ResDMSInstance, instance),
+		p.Usage(migrationUsagePrefix+"subnet-group", ResDMSSubnetGroup, &dms.ReplicationSubnetGroup{}, ResDMSInstance, instance),
 	)
-	if p.TierSubnetIDs(TierApp) != nil {
-		out = append(out, p.Usage(migrationUsagePrefix+"subnet-group", ResDMSSubnetGroup, &dms.ReplicationSubnetGroup{}, ResDMSInstance, instance))
-	}
 	if *m.ManageAccountRoles {
 		out = append(out, p.dmsAccountRole(ResDMSVPCRole, ResDMSVPCRolePolicy, "dms-vpc-role", dmsVPCManagementPolicy)...)
 		out = append(out, p.dmsAccountRole(ResDMSLogsRole, ResDMSLogsRolePolicy, "dms-cloudwatch-logs-role", dmsLogsPolicy)...)

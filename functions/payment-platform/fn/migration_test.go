@@ -14,9 +14,18 @@ func TestMigrationTier(t *testing.T) {
 	rsp := run(t, withClaim(newRequest(t, prodSpec, readyWorld(t, prodSpec))))
 	inst := desired(t, rsp, "dms")
 	if get(inst, "metadata.name") != "payment-dms-prod" || get(inst, "spec.forProvider.publiclyAccessible") != false ||
-		get(inst, "spec.forProvider.multiAz") != true || label(inst, "spec.forProvider.kmsKeyArnSelector") != "kms-key" ||
+		get(inst, "spec.forProvider.multiAz") != true || get(inst, "spec.forProvider.kmsKeyArn") != "arn:aws:svc:us-east-2:123456789012:kms-key" ||
 		get(inst, "spec.forProvider.replicationInstanceClass") != "dms.r5.large" || get(inst, "spec.forProvider.allocatedStorage") != 125.0 {
 		t.Errorf("replication instance = %v", get(inst, "spec.forProvider"))
+	}
+	// The replication instance takes the key by ARN (Terraform validates
+	// kms_key_arn, ForceNew, as an ARN; a selector resolves to the key ID),
+	// so it waits for the key.
+	if composes(migration(tierPlan(t, prodSpec, nil, nil)), ResDMSInstance) {
+		t.Error("replication instance composed before the key's ARN is known")
+	}
+	if !composes(migration(tierPlan(t, prodSpec, nil, func(v *Views) { v.Encryption.KeyARN = testKeyARN })), ResDMSInstance) {
+		t.Error("replication instance not composed once the key's ARN is known")
 	}
 	src := desired(t, rsp, "dms-source-endpoint")
 	if get(src, "spec.forProvider.sslMode") != "require" || get(src, "spec.forProvider.passwordSecretRef.name") != "source-db" ||

@@ -189,8 +189,12 @@ func TestLogGroupsRetentionAndKey(t *testing.T) {
 			t.Errorf("%s = %v", n, get(r, "spec.forProvider"))
 		}
 	}
-	if groups != 3 {
-		t.Errorf("%d log groups, want 3 (flow logs, database, API)", groups)
+	if groups != 4 {
+		t.Errorf("%d log groups, want 4 (flow logs, database, API, DMS task logs)", groups)
+	}
+	// DMS writes task logs to the group it names after the instance.
+	if got := get(desired(t, rsp, "dms-task-log-group"), "metadata.annotations").(map[string]any)[AnnotationExternalName]; got != "dms-tasks-payment-dms-prod" {
+		t.Errorf("DMS task log group = %v, want dms-tasks-payment-dms-prod", got)
 	}
 }
 

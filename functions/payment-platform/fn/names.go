@@ -127,6 +127,7 @@ const (
 	ResDMSVPCRolePolicy    = resource.Name("dms-vpc-role-policy")
 	ResDMSLogsRole         = resource.Name("dms-cloudwatch-logs-role")
 	ResDMSLogsRolePolicy   = resource.Name("dms-cloudwatch-logs-role-policy")
+	ResDMSTaskLogGroup     = resource.Name("dms-task-log-group")
 	ResSGRuleDMSOutSource  = resource.Name("sgr-dms-out-source")
 	migrationUsagePrefix   = "usage-dms-"
 	dmsVPCManagementPolicy = "service-role/AmazonDMSVPCManagementRole"

@@ -59,7 +59,7 @@ func object[T Managed](t testing.TB, part Part, name resource.Name) T {
 func composes(part Part, name resource.Name) bool {
 	for _, d := range part.Resources {
 		if d.Name == name {
-			return true
+			return len(d.WaitsFor) == 0
 		}
 	}
 	return false

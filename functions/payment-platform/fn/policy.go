@@ -3,6 +3,7 @@ package fn
 import (
 	"encoding/json"
 
+	"github.com/crossplane/function-sdk-go/resource"
 	"k8s.io/utils/ptr"
 )
 
@@ -74,6 +75,28 @@ func (p *Plan) secretARNOrPattern() string {
 		return arn
 	}
 	return p.ARN("secretsmanager", "secret:rds!cluster-*")
+}
+
+// KMSKeyARN is the platform key's ARN once observed, nil before. Fields
+// that Terraform validates as ARNs (verify.ValidARN: Lambda's and the DMS
+// replication instance's kms_key_arn, an Aurora instance's
+// performance_insights_kms_key_id) take it from here, not from a selector:
+// provider-aws resolves those selectors to the key's external name, its key
+// ID, which Terraform refuses. A resource that needs it waits for it
+// (Desired.WaitsFor).
+func (p *Plan) KMSKeyARN() *string {
+	if arn := p.View.Encryption.KeyARN; arn != "" {
+		return &arn
+	}
+	return nil
+}
+
+// waitsForKey is what a resource that needs KMSKeyARN waits for.
+func (p *Plan) waitsForKey() []resource.Name {
+	if p.KMSKeyARN() == nil {
+		return []resource.Name{ResKMSKey}
+	}
+	return nil
 }
 
 // KMSKeyARNOrPattern is the platform key's ARN once observed, else any key

@@ -28,13 +28,17 @@ func (p *Plan) setReadiness(dcds map[resource.Name]*resource.DesiredComposed) {
 }
 
 // unready lists the composition-resource names not ready, sorted.
-func unready(dcds map[resource.Name]*resource.DesiredComposed) []string {
+func unready(dcds map[resource.Name]*resource.DesiredComposed, waiting map[resource.Name][]resource.Name) []string {
 	var out []string
 	for _, n := range sortedNames(dcds) {
 		if dcds[n].Ready != resource.ReadyTrue {
 			out = append(out, string(n))
 		}
 	}
+	for n := range waiting {
+		out = append(out, string(n))
+	}
+	slices.Sort(out)
 	return out
 }
 
@@ -43,19 +47,20 @@ func unready(dcds map[resource.Name]*resource.DesiredComposed) []string {
 // every composed resource, the cost estimate of the platform), the
 // connection details, and the conditions and warnings: ResourcesReady first,
 // the tiers' conditions by type, ResourcesProtected last.
-func (p *Plan) report(rsp *fnv1.RunFunctionResponse, dxr *resource.Composite, dcds map[resource.Name]*resource.DesiredComposed, kept []resource.Name, parts []Part, est v1alpha1.CostEstimate, costErr error) error {
+func (p *Plan) report(rsp *fnv1.RunFunctionResponse, dxr *resource.Composite, dcds map[resource.Name]*resource.DesiredComposed, waiting map[resource.Name][]resource.Name, kept []resource.Name, parts []Part, est v1alpha1.CostEstimate, costErr error) error {
 	var st v1alpha1.XPaymentPlatformStatus
 	for _, part := range parts {
 		if err := mergeStatus(&st, part.Status); err != nil {
 			return err
 		}
 	}
-	notReady := unready(dcds)
+	notReady := unready(dcds, waiting)
+	total := len(dcds) + len(waiting)
 	st.Phase = v1alpha1.PhaseProvisioning
 	if len(notReady) == 0 {
 		st.Phase = v1alpha1.PhaseReady
 	}
-	st.ResourcesReady = fmt.Sprintf("%d/%d", len(dcds)-len(notReady), len(dcds))
+	st.ResourcesReady = fmt.Sprintf("%d/%d", total-len(notReady), total)
 	st.UnreadyResources = notReady
 	if costErr == nil {
 		st.EstimatedMonthlyCostUSD = &est

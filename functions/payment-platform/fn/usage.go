@@ -19,5 +19,5 @@ func (p *Plan) Usage(name resource.Name, of resource.Name, ofObj Managed, by res
 	}
 	return Desired{Name: name, Object: &protectionv1beta1.ClusterUsage{
 		Spec: protectionv1beta1.ClusterUsageSpec{Of: *ref(of, ofObj), By: ref(by, byObj), ReplayDeletion: ptr.To(true)},
-	}}
+	}, DependsOn: []resource.Name{of, by}}
 }
