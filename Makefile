@@ -20,7 +20,7 @@ render: $(BIN)/crossplane $(BIN)/function ## Render the example claim (EXAMPLE=c
 render-ready: $(BIN)/crossplane $(BIN)/function ## Render the prod claim in a world where everything is observed Ready.
 	@hack/render.sh examples/xr/claim-prod.yaml --observed-resources=examples/observed/claim-prod.yaml
 
-test: check-generate test-go test-lambda e2e ## Run every test: XRD in sync, unit, function, render goldens + validate, policy, packages, Lambdas on PostgreSQL and the runtime emulator.
+test: check-generate scan test-go test-lambda e2e ## Run every test: XRD in sync, the trivy scan of every golden render, unit, function, render goldens + validate, policy, packages, Lambdas on PostgreSQL and the runtime emulator, the end-to-end suite.
 
 # Every Go test outside lambda/ (test-lambda, from lambda/lambda.mk, runs
 # those with PostgreSQL and the Lambda Runtime Interface Emulator), with the
