@@ -320,6 +320,24 @@ var insecureChanges = []insecureChange{
 		},
 	},
 	{
+		// The fixed PCI-10.3.2 on DMS: the task logs' group, which DMS
+		// would otherwise create unencrypted and never expiring.
+		name: "dms-task-logs-undeclared", golden: "claim-prod-ready.yaml", want: []string{"PCI-10.3.2"},
+		change: func(t *testing.T, r *render) {
+			r.remove(t, "Group", "dms-task-log-group")
+		},
+	},
+	{
+		// The fixed PCI-7.2.2 on the Lambdas: their ENI actions on every
+		// resource instead of the account's EC2 ARNs.
+		name: "lambda-eni-actions-on-all-resources", golden: "claim-prod-ready.yaml", want: []string{"PCI-7.2.2"},
+		change: func(t *testing.T, r *render) {
+			addStatement(t, forProvider(t, r.resource(t, "RolePolicy", "api-policy")), map[string]any{
+				"Sid": "VPCNetworkInterfacesEverywhere", "Effect": "Allow", "Action": []any{"ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface"}, "Resource": "*",
+			})
+		},
+	},
+	{
 		name: "iam-service-wildcard-action", golden: "claim-prod-ready.yaml", want: []string{"FSBP-IAM.21"},
 		change: func(t *testing.T, r *render) {
 			addStatement(t, forProvider(t, r.resource(t, "RolePolicy", "api-policy")), map[string]any{
