@@ -5,10 +5,12 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/acme-payments/xpaymentplatform/internal/providersim"
 )
@@ -17,7 +19,8 @@ import (
 var usedByAurora = []string{"db-subnet-group", "kms-key", "sg-database"}
 
 // deletion deletes both claims: everything they composed is deleted
-// (garbage-collected through the XR's Foreground deletion), the Usages
+// (garbage-collected through the XR's Foreground deletion) except what is
+// orphaned by policy, which stays in AWS; the Usages
 // make the provider delete the Aurora cluster before what it uses, and
 // nothing is left.
 func deletion(t *testing.T) {
@@ -63,11 +66,18 @@ func deletion(t *testing.T) {
 			for _, e := range simEvents(start, p.before, providersim.EventDelete) {
 				deleted[nameOf(p.before, e)] = e.Time
 			}
+			// Everything is deleted in AWS but what has deletionPolicy
+			// Orphan (the account's DMS roles, when managed), which stays.
+			var all []string
 			for n, o := range p.before {
 				if o.GetKind() != "ClusterUsage" {
-					if _, ok := deleted[n]; !ok {
-						t.Errorf("%s (%s) was never deleted by the provider", n, o.GetKind())
-					}
+					all = append(all, n)
+				}
+			}
+			orphans := checkOrphans(t, start, p.before, all)
+			for _, n := range all {
+				if _, ok := deleted[n]; !ok && !slices.Contains(orphans, n) {
+					t.Errorf("%s (%s) was never deleted by the provider", n, p.before[n].GetKind())
 				}
 			}
 			aurora, ok := deleted["aurora"]
@@ -81,4 +91,32 @@ func deletion(t *testing.T) {
 			}
 		})
 	}
+}
+
+// checkOrphans: of the named resources of a snapshot that Crossplane has
+// since deleted, those with deletionPolicy Orphan were orphaned by the
+// provider and never deleted in AWS. It returns their names.
+func checkOrphans(t *testing.T, start time.Time, before snapshot, names []string) []string {
+	t.Helper()
+	deleted, orphaned := map[string]bool{}, map[string]bool{}
+	for _, e := range simEvents(start, before, providersim.EventDelete) {
+		deleted[nameOf(before, e)] = true
+	}
+	for _, e := range simEvents(start, before, providersim.EventOrphan) {
+		orphaned[nameOf(before, e)] = true
+	}
+	var out []string
+	for _, n := range names {
+		o, ok := before[n]
+		if !ok {
+			continue
+		}
+		if policy, _, _ := unstructured.NestedString(o.Object, "spec", "deletionPolicy"); policy == "Orphan" {
+			out = append(out, n)
+			if deleted[n] || !orphaned[n] {
+				t.Errorf("%s (%s) has deletionPolicy Orphan: deleted in AWS %t, orphaned %t", n, o.GetKind(), deleted[n], orphaned[n])
+			}
+		}
+	}
+	return out
 }

@@ -37,6 +37,9 @@ type safetyEdit struct {
 	// protected: the edit drops resources the platform keeps, with the
 	// ResourcesProtected condition.
 	protected bool
+	// orphans is how many of the removed resources stay in AWS
+	// (deletionPolicy Orphan).
+	orphans int
 }
 
 func forProvider(path ...string) []string { return append([]string{"spec", "forProvider"}, path...) }
@@ -102,6 +105,9 @@ var safetyEdits_ = []safetyEdit{
 			}
 			return out
 		},
+		// The prod claim manages the account's DMS roles: they leave the
+		// platform but stay in the account.
+		orphans: 2 * len(fn.DMSAccountRoles),
 	},
 }
 
@@ -165,6 +171,9 @@ func safetyEdits(t *testing.T) {
 				if _, is := after[n]; was && !is {
 					t.Errorf("stateful %s is gone", n)
 				}
+			}
+			if orphans := checkOrphans(t, start, before, gone); len(orphans) != e.orphans {
+				t.Errorf("orphaned %v, want %d resources", orphans, e.orphans)
 			}
 			deleted := simEvents(start, before, providersim.EventDelete)
 			for _, d := range deleted {

@@ -68,10 +68,13 @@ func (m *MigrationSpec) defaultFor(d defaulter, env Environment) {
 		setDefault(td, "table", &t.Table, "%")
 		setDefault(td, "action", &t.Action, "include")
 	}
-	for _, b := range []**bool{&m.Validation, &m.StartReplication, &m.ManageAccountRoles} {
+	for _, b := range []**bool{&m.Validation, &m.StartReplication} {
 		if *b == nil {
 			*b = ptrTo(true)
 		}
+	}
+	if m.ManageAccountRoles == nil {
+		m.ManageAccountRoles = ptrTo(false)
 	}
 	// Not in the XRD: depend on the source and the environment.
 	if a, err := netip.ParseAddr(s.Host); err == nil && a.Is4() {

@@ -146,10 +146,14 @@ type MigrationSpec struct {
 	// +optional
 	StartReplication *bool `json:"startReplication,omitempty"`
 
-	// ManageAccountRoles creates the account-wide IAM roles DMS requires
-	// (dms-vpc-role and dms-cloudwatch-logs-role). Set false when another
-	// platform in the same AWS account already manages them.
-	// +kubebuilder:default=true
+	// ManageAccountRoles creates the IAM roles AWS DMS looks up by exact
+	// name, dms-vpc-role and dms-cloudwatch-logs-role, if the account lacks
+	// them (an existing role is adopted). They exist once per AWS account
+	// and other platforms use them, so a claim never deletes them: deleting
+	// the claim or turning this off leaves them in AWS (deletionPolicy
+	// Orphan). Default false: the account provides them (the runbook gives
+	// the commands); set true on one claim per account at most.
+	// +kubebuilder:default=false
 	// +optional
 	ManageAccountRoles *bool `json:"manageAccountRoles,omitempty"`
 }

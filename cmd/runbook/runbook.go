@@ -202,6 +202,8 @@ type commands struct {
 	StartReplication, DisableMigration, Rollback, Resume string
 	// Migration: the source secret and the AWS CLI checks.
 	CreateSecret, DescribeTask, TableStatistics, Validate string
+	// The account's DMS roles, when the claim does not manage them.
+	CreateAccountRoles string
 	// Cutover: the old system's health check and the rollback Lambda.
 	OldSystemHealth, RecordRollback string
 }
@@ -274,6 +276,7 @@ func newRunbook(c *Claim, source string) *runbook {
 			PrivateSource:   privateCIDR(m.Source.CIDR),
 		}
 		r.Cmd.CreateSecret = fmt.Sprintf("kubectl -n %s create secret generic %s --from-file=%s=./source-password", ns, ref.Name, ref.Key)
+		r.Cmd.CreateAccountRoles = createAccountRoles(s)
 	}
 	if r.NoCutover == "" {
 		cu := s.Cutover
@@ -322,6 +325,21 @@ func noCutover(s *v1alpha1.XPaymentPlatformSpec) string {
 func privateCIDR(cidr string) bool {
 	pfx, err := netip.ParsePrefix(cidr)
 	return err == nil && pfx.Addr().IsPrivate()
+}
+
+// createAccountRoles creates the roles DMS looks up by name, trusted by DMS
+// only, with the AWS managed policy each needs; continuation lines are
+// indented for a code block inside a list item.
+func createAccountRoles(s *v1alpha1.XPaymentPlatformSpec) string {
+	const trust = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"dms.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
+	partition := (&fn.Plan{Spec: s}).Partition()
+	var lines []string
+	for _, r := range fn.DMSAccountRoles {
+		lines = append(lines,
+			fmt.Sprintf("aws iam create-role --role-name %s --assume-role-policy-document '%s'", r.Name, trust),
+			fmt.Sprintf("aws iam attach-role-policy --role-name %s --policy-arn arn:%s:iam::aws:policy/%s", r.Name, partition, r.Policy))
+	}
+	return strings.Join(lines, "\n  ")
 }
 
 func lambdaInvoke(region, function, payload, out string) string {

@@ -309,7 +309,7 @@ func TestRenderBranches(t *testing.T) {
 		"replication stopped":    {func(c *Claim) { c.Spec.Migration.StartReplication = &f }, "This claim has `startReplication: false`"},
 		"no DMS validation":      {func(c *Claim) { c.Spec.Migration.Validation = &f }, "DMS row validation is off in this claim"},
 		"single-AZ":              {func(c *Claim) { c.Spec.Migration.MultiAZ = &f }, "(dms.r5.large, single-AZ)"},
-		"account roles exist":    {func(c *Claim) { c.Spec.Migration.ManageAccountRoles = &f }, "The account roles `dms-vpc-role`"},
+		"account roles managed":  {func(c *Claim) { tr := true; c.Spec.Migration.ManageAccountRoles = &tr }, "this claim creates them if the account lacks them"},
 		"secret elsewhere":       {func(c *Claim) { c.Spec.Migration.Source.CredentialsSecretRef.Namespace = "vault" }, "`kubectl -n vault create secret generic payments-source-db"},
 		"public source":          {func(c *Claim) { c.Spec.Migration.Source.CIDR = "203.0.113.0/24" }, "or the NAT gateway IPs (`kubectl -n payments get paymentplatform payments-prod -o jsonpath='{.status.natGatewayIps}'`"},
 		"zone created":           {func(c *Claim) { c.Spec.Cutover.CreateHostedZone, c.Spec.Cutover.HostedZoneID = true, "" }, "(created by the claim)"},

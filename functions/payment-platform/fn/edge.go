@@ -57,7 +57,8 @@ func edgeResources(p *Plan) []Desired {
 		{
 			Name: ResAPITargetGroup,
 			Object: &elbv2v2.LBTargetGroup{Spec: elbv2v2.LBTargetGroupSpec{ForProvider: elbv2v2.LBTargetGroupParameters{
-				Name:                           ptr.To(p.Name(ResAPITargetGroup)),
+				// ELB allows 32 characters (CreateTargetGroup Name).
+				Name:                           ptr.To(p.NameWithin(ResAPITargetGroup, 32)),
 				TargetType:                     ptr.To("lambda"),
 				LambdaMultiValueHeadersEnabled: ptr.To(false),
 				HealthCheck: &elbv2v2.HealthCheckParameters{

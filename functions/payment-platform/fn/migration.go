@@ -4,19 +4,16 @@ import (
 	"fmt"
 	"strconv"
 
-	"k8s.io/utils/ptr"
-
-	"github.com/acme-payments/xpaymentplatform/internal/contract"
-
-	"github.com/acme-payments/xpaymentplatform/apis/v1alpha1"
-	"github.com/crossplane/function-sdk-go/resource"
-
 	xpv1 "github.com/crossplane/crossplane-runtime/v2/apis/common/v1"
 	dms "github.com/upbound/provider-aws/v2/apis/cluster/dms/v1beta1"
 	dmsv2 "github.com/upbound/provider-aws/v2/apis/cluster/dms/v1beta2"
 	ec2 "github.com/upbound/provider-aws/v2/apis/cluster/ec2/v1beta1"
 	iam "github.com/upbound/provider-aws/v2/apis/cluster/iam/v1beta1"
 	kms "github.com/upbound/provider-aws/v2/apis/cluster/kms/v1beta1"
+	"k8s.io/utils/ptr"
+
+	"github.com/acme-payments/xpaymentplatform/apis/v1alpha1"
+	"github.com/acme-payments/xpaymentplatform/internal/contract"
 )
 
 // migrationResources composes DMS full load + CDC from the on-prem PostgreSQL into
@@ -146,29 +143,28 @@ func migrationResources(p *Plan) []Desired {
 		p.Usage(migrationUsagePrefix+"subnet-group", ResDMSSubnetGroup, &dms.ReplicationSubnetGroup{}, ResDMSInstance, instance),
 	)
 	if *m.ManageAccountRoles {
-		out = append(out, p.dmsAccountRole(ResDMSVPCRole, ResDMSVPCRolePolicy, "dms-vpc-role", dmsVPCManagementPolicy)...)
-		out = append(out, p.dmsAccountRole(ResDMSLogsRole, ResDMSLogsRolePolicy, "dms-cloudwatch-logs-role", dmsLogsPolicy)...)
+		for _, r := range DMSAccountRoles {
+			out = append(out, p.dmsAccountRole(r)...)
+		}
 	}
 	return out
 }
 
 // dmsAccountRole is one of the roles DMS looks up by its exact name, with
-// the AWS managed policy made for it.
-func (p *Plan) dmsAccountRole(role, attachment resource.Name, awsName, policy string) []Desired {
-	return []Desired{{
-		Name:         role,
-		ExternalName: awsName,
-		Object: &iam.Role{Spec: iam.RoleSpec{ForProvider: iam.RoleParameters{
-			Description:      ptr.To("Required by AWS DMS under this exact name (account-wide)"),
-			AssumeRolePolicy: p.TrustPolicy("dms.amazonaws.com", ""),
-		}}},
-	}, {
-		Name: attachment,
-		Object: &iam.RolePolicyAttachment{Spec: iam.RolePolicyAttachmentSpec{ForProvider: iam.RolePolicyAttachmentParameters{
-			RoleSelector: p.Sel(role),
-			PolicyArn:    ptr.To("arn:" + p.Partition() + ":iam::aws:policy/" + policy),
-		}}},
-	}}
+// the AWS managed policy made for it. Both are orphaned on deletion: the
+// role is the account's, and other platforms' DMS instances use it.
+func (p *Plan) dmsAccountRole(r DMSAccountRole) []Desired {
+	role := &iam.Role{Spec: iam.RoleSpec{ForProvider: iam.RoleParameters{
+		Description:      ptr.To("Required by AWS DMS under this exact name (account-wide; never deleted with a platform)"),
+		AssumeRolePolicy: p.TrustPolicy("dms.amazonaws.com", ""),
+	}}}
+	role.Spec.DeletionPolicy = xpv1.DeletionOrphan
+	attachment := &iam.RolePolicyAttachment{Spec: iam.RolePolicyAttachmentSpec{ForProvider: iam.RolePolicyAttachmentParameters{
+		RoleSelector: p.Sel(r.Role),
+		PolicyArn:    ptr.To("arn:" + p.Partition() + ":iam::aws:policy/" + r.Policy),
+	}}}
+	attachment.Spec.DeletionPolicy = xpv1.DeletionOrphan
+	return []Desired{{Name: r.Role, ExternalName: r.Name, Object: role}, {Name: r.Attachment, Object: attachment}}
 }
 
 // tableMappings is DMS's table-mapping document.

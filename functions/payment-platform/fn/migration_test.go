@@ -59,15 +59,24 @@ func TestMigrationTier(t *testing.T) {
 	if get(rule, "spec.forProvider.cidrIpv4") != "192.168.10.0/24" || get(rule, "spec.forProvider.fromPort") != 5432.0 || rule["kind"] != "SecurityGroupEgressRule" {
 		t.Errorf("DMS egress to source = %v", get(rule, "spec.forProvider"))
 	}
-	for _, role := range []string{"dms-vpc-role", "dms-cloudwatch-logs-role"} {
-		if ann, _ := get(desired(t, rsp, role), "metadata.annotations").(map[string]any); ann[AnnotationExternalName] != role {
-			t.Errorf("%s external name = %v", role, ann)
-		}
+	// The account's DMS roles are the account's by default; a claim that
+	// manages them adopts or creates them and never deletes them.
+	if slices.ContainsFunc(names(rsp), func(n string) bool { return strings.HasPrefix(n, "dms-vpc-role") }) {
+		t.Error("account roles composed although manageAccountRoles defaults to false")
 	}
-	// Turning the account roles off (another platform has them) drops them.
-	noRoles := run(t, withClaim(newRequest(t, strings.Replace(prodSpec, "migration:\n", "migration:\n  manageAccountRoles: false\n", 1), nil)))
-	if slices.ContainsFunc(names(noRoles), func(n string) bool { return strings.HasPrefix(n, "dms-vpc-role") }) {
-		t.Error("account roles composed although manageAccountRoles is false")
+	managedSpec := strings.Replace(prodSpec, "migration:\n", "migration:\n  manageAccountRoles: true\n", 1)
+	managed := run(t, withClaim(newRequest(t, managedSpec, readyWorld(t, managedSpec))))
+	for _, r := range DMSAccountRoles {
+		role, att := desired(t, managed, string(r.Role)), desired(t, managed, string(r.Attachment))
+		if ann, _ := get(role, "metadata.annotations").(map[string]any); ann[AnnotationExternalName] != r.Name {
+			t.Errorf("%s external name = %v", r.Name, ann)
+		}
+		if get(role, "spec.deletionPolicy") != "Orphan" || get(att, "spec.deletionPolicy") != "Orphan" {
+			t.Errorf("%s: deletionPolicy %v / %v, want Orphan for the role and its attachment", r.Name, get(role, "spec.deletionPolicy"), get(att, "spec.deletionPolicy"))
+		}
+		if !strings.HasSuffix(get(att, "spec.forProvider.policyArn").(string), ":iam::aws:policy/"+r.Policy) {
+			t.Errorf("%s policy = %v", r.Name, get(att, "spec.forProvider.policyArn"))
+		}
 	}
 }
 

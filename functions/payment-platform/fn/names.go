@@ -116,23 +116,38 @@ const (
 // ResMigrationTask give the AWS names payment-dms-<suffix> and
 // payment-migration-<suffix>.
 const (
-	ResDMSSubnetGroup      = resource.Name("dms-subnet-group")
-	ResDMSInstance         = resource.Name("dms")
-	ResDMSSourceEndpoint   = resource.Name("dms-source-endpoint")
-	ResDMSTargetEndpoint   = resource.Name("dms-target-endpoint")
-	ResMigrationTask       = resource.Name("migration")
-	ResDMSSecretsRole      = resource.Name("dms-secrets-role")
-	ResDMSSecretsPolicy    = resource.Name("dms-secrets-policy")
-	ResDMSVPCRole          = resource.Name("dms-vpc-role")
-	ResDMSVPCRolePolicy    = resource.Name("dms-vpc-role-policy")
-	ResDMSLogsRole         = resource.Name("dms-cloudwatch-logs-role")
-	ResDMSLogsRolePolicy   = resource.Name("dms-cloudwatch-logs-role-policy")
-	ResDMSTaskLogGroup     = resource.Name("dms-task-log-group")
-	ResSGRuleDMSOutSource  = resource.Name("sgr-dms-out-source")
-	migrationUsagePrefix   = "usage-dms-"
-	dmsVPCManagementPolicy = "service-role/AmazonDMSVPCManagementRole"
-	dmsLogsPolicy          = "service-role/AmazonDMSCloudWatchLogsRole"
+	ResDMSSubnetGroup     = resource.Name("dms-subnet-group")
+	ResDMSInstance        = resource.Name("dms")
+	ResDMSSourceEndpoint  = resource.Name("dms-source-endpoint")
+	ResDMSTargetEndpoint  = resource.Name("dms-target-endpoint")
+	ResMigrationTask      = resource.Name("migration")
+	ResDMSSecretsRole     = resource.Name("dms-secrets-role")
+	ResDMSSecretsPolicy   = resource.Name("dms-secrets-policy")
+	ResDMSVPCRole         = resource.Name("dms-vpc-role")
+	ResDMSVPCRolePolicy   = resource.Name("dms-vpc-role-policy")
+	ResDMSLogsRole        = resource.Name("dms-cloudwatch-logs-role")
+	ResDMSLogsRolePolicy  = resource.Name("dms-cloudwatch-logs-role-policy")
+	ResDMSTaskLogGroup    = resource.Name("dms-task-log-group")
+	ResSGRuleDMSOutSource = resource.Name("sgr-dms-out-source")
+	migrationUsagePrefix  = "usage-dms-"
 )
+
+// DMSAccountRole is an IAM role AWS DMS looks up by its exact name, one per
+// account, with the AWS managed policy it needs.
+type DMSAccountRole struct {
+	Role, Attachment resource.Name
+	// Name is the role's name in AWS; Policy the managed policy's path.
+	Name, Policy string
+}
+
+// DMSAccountRoles are the roles DMS requires in the account (DMS user
+// guide, "Creating the IAM roles to use with AWS DMS": dms-vpc-role with
+// AmazonDMSVPCManagementRole, dms-cloudwatch-logs-role with
+// AmazonDMSCloudWatchLogsRole).
+var DMSAccountRoles = []DMSAccountRole{
+	{Role: ResDMSVPCRole, Attachment: ResDMSVPCRolePolicy, Name: "dms-vpc-role", Policy: "service-role/AmazonDMSVPCManagementRole"},
+	{Role: ResDMSLogsRole, Attachment: ResDMSLogsRolePolicy, Name: "dms-cloudwatch-logs-role", Policy: "service-role/AmazonDMSCloudWatchLogsRole"},
+}
 
 // IsMigrationResource reports whether a composition-resource name belongs
 // to the migration tier: turning migration off removes exactly these.

@@ -1,6 +1,8 @@
 package fn
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 
 	"k8s.io/utils/ptr"
@@ -97,6 +99,19 @@ func carve(n v1alpha1.NetworkSpec, azs int) map[string][]netip.Prefix {
 // It is derived from the composition-resource name only, so both are stable.
 func (p *Plan) Name(n resource.Name) string {
 	return fmt.Sprintf("payment-%s-%s", n, p.Spec.EnvironmentSuffix)
+}
+
+// NameWithin is Name, shortened deterministically when AWS allows fewer
+// characters (an ALB target group's name: 32): the first limit-9
+// characters, a hyphen and 8 hex digits of the full name's SHA-256. A name
+// that fits is Name itself, so existing suffixes keep their names.
+func (p *Plan) NameWithin(n resource.Name, limit int) string {
+	full := p.Name(n)
+	if len(full) <= limit {
+		return full
+	}
+	sum := sha256.Sum256([]byte(full))
+	return strings.TrimRight(full[:limit-9], "-") + "-" + hex.EncodeToString(sum[:4])
 }
 
 // Sel selects the composed resource of this XR with the given

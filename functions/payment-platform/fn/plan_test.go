@@ -1,6 +1,7 @@
 package fn
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/crossplane/function-sdk-go/resource"
@@ -63,4 +64,20 @@ func composes(part Part, name resource.Name) bool {
 		}
 	}
 	return false
+}
+
+// TestNameWithin: a name that fits is Name itself (existing platforms keep
+// their names); a longer one is cut deterministically within the limit and
+// stays distinct per suffix.
+func TestNameWithin(t *testing.T) {
+	short := tierPlan(t, "environmentSuffix: prod", nil, nil)
+	if got := short.NameWithin(ResAPITargetGroup, 32); got != "payment-api-tg-prod" {
+		t.Errorf("fits: %q", got)
+	}
+	long := tierPlan(t, "environmentSuffix: a123456789b123456789", nil, nil)
+	other := tierPlan(t, "environmentSuffix: a123456789b123456780", nil, nil)
+	got := long.NameWithin(ResAPITargetGroup, 32)
+	if len(got) > 32 || got != long.NameWithin(ResAPITargetGroup, 32) || got == other.NameWithin(ResAPITargetGroup, 32) || !strings.HasPrefix(got, "payment-api-tg-a1234") {
+		t.Errorf("shortened: %q (%d characters), other suffix %q", got, len(got), other.NameWithin(ResAPITargetGroup, 32))
+	}
 }

@@ -57,7 +57,7 @@ func routingResources(p *Plan) []Desired {
 			RequestInterval:  ptr.To(float64(HealthCheckIntervalSeconds)),
 			FailureThreshold: ptr.To(float64(HealthCheckFailureThreshold)),
 			EnableSni:        ptr.To(true),
-			ReferenceName:    ptr.To(trunc("old-"+p.Spec.EnvironmentSuffix, 64)),
+			ReferenceName:    ptr.To(trunc("old-"+p.Spec.EnvironmentSuffix, healthCheckReferenceMax)),
 		}}},
 	})
 	oldW, newW := Weights(p.Cutover.Effective, c.Rollback)
@@ -87,7 +87,7 @@ func routingResources(p *Plan) []Desired {
 		ResourcePath:     ptr.To(p.Spec.API.HealthCheckPath),
 		RequestInterval:  ptr.To(float64(HealthCheckIntervalSeconds)),
 		FailureThreshold: ptr.To(float64(HealthCheckFailureThreshold)),
-		ReferenceName:    ptr.To(trunc("alb-"+p.Spec.EnvironmentSuffix, 64)),
+		ReferenceName:    ptr.To(trunc("alb-"+p.Spec.EnvironmentSuffix, healthCheckReferenceMax)),
 	}}}
 	hcEndpoint.SetLabels(map[string]string{LabelCutoverGuard: strconv.FormatBool(guard)})
 	out = append(out, Desired{Name: ResHealthNewEndpoint, Object: hcEndpoint})
@@ -128,7 +128,7 @@ func routingResources(p *Plan) []Desired {
 				Type:                 ptr.To("CALCULATED"),
 				ChildHealthThreshold: ptr.To(float64(len(ids))),
 				ChildHealthchecks:    ids,
-				ReferenceName:        ptr.To(trunc("new-"+p.Spec.EnvironmentSuffix, 64)),
+				ReferenceName:        ptr.To(trunc("new-"+p.Spec.EnvironmentSuffix, healthCheckReferenceMax)),
 			}}},
 		},
 		Desired{Name: ResRecordNew, Object: newRec},
@@ -171,13 +171,18 @@ func (p *Plan) guard() []Desired {
 			CloudwatchAlarmNameSelector:  p.Sel(a.Name),
 			CloudwatchAlarmRegion:        ptr.To(p.Region()),
 			InsufficientDataHealthStatus: ptr.To("Healthy"),
-			ReferenceName:                ptr.To(trunc(string(a.Name), 64)),
+			ReferenceName:                ptr.To(trunc(string(a.Name), healthCheckReferenceMax)),
 		}}}
 		hc.SetLabels(map[string]string{LabelCutoverGuard: "true"})
 		out = append(out, Desired{Name: guardHealthName(a.Name), Object: hc})
 	}
 	return out
 }
+
+// healthCheckReferenceMax is the longest health check reference_name:
+// Route 53's CallerReference is 64 characters and the Terraform provider
+// appends a 37-character unique ID (its schema allows 27).
+const healthCheckReferenceMax = 27
 
 func trunc(s string, n int) string {
 	if len(s) > n {
