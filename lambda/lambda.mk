@@ -11,7 +11,7 @@
 GO ?= go
 BIN ?= $(CURDIR)/bin
 LAMBDA_OUT ?= _output/lambda
-LAMBDA_FUNCTIONS ?= validation=./lambda/validation rollback=./lambda/rollback
+LAMBDA_FUNCTIONS ?= validation=./lambda/validation rollback=./lambda/rollback dmsuser=./lambda/dmsuser
 PGPORT ?= 55432
 LAMBDA_TEST_TIMEOUT ?= 20m
 BENCH_ROWS ?= 1000000,10000000

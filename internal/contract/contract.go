@@ -55,6 +55,15 @@ const (
 	// The rollback trigger.
 	EnvDMSReplicationTaskARN = "DMS_REPLICATION_TASK_ARN"
 	EnvSNSTopicARN           = "SNS_TOPIC_ARN"
+
+	// The DMS user's rotation (it also reads EnvTargetClusterARN and
+	// EnvTargetDatabase).
+	EnvMasterSecretARN = "MASTER_SECRET_ARN"
+	EnvDBHost          = "DB_HOST"
+	EnvDBPort          = "DB_PORT"
+	EnvDMSUsername     = "DMS_USERNAME"
+	EnvDBSSLMode       = "DB_SSLMODE"
+	EnvPasswordLength  = "PASSWORD_LENGTH"
 )
 
 // Check types of the validation.
@@ -132,7 +141,33 @@ func ArtifactKey(version, name string) string {
 const (
 	LambdaValidation = "validation"
 	LambdaRollback   = "rollback"
+	LambdaDMSUser    = "dmsuser"
 )
+
+// DMSUsernameDefault is the Aurora user DMS logs in with, created and
+// rotated by the dmsuser Lambda.
+const DMSUsernameDefault = "dms_migration"
+
+// DMSUserSecretEngine is the engine key's value in the DMS user's secret.
+const DMSUserSecretEngine = "postgres"
+
+// DMSUserSecret is the value of the DMS user's Secrets Manager secret, in
+// the format AWS DMS endpoints and AWS's rotation functions read (JSON keys
+// engine, host, port, username, password, dbname; port is a number):
+//
+//	{"engine":"postgres","host":"<cluster endpoint>","port":5432,
+//	 "username":"dms_migration","password":"...","dbname":"payments"}
+//
+// The secret is created empty; the first rotation (lambda/dmsuser) creates
+// the user and this value, the next ones change the password.
+type DMSUserSecret struct {
+	Engine   string `json:"engine"`
+	Host     string `json:"host"`
+	Port     int    `json:"port"`
+	Username string `json:"username"`
+	Password string `json:"password"`
+	DBName   string `json:"dbname"`
+}
 
 // ReplicationSlot is the logical replication slot DMS creates on the
 // source for a platform: what the runbook tells operators to drop after the

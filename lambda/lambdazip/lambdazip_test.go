@@ -24,16 +24,17 @@ func TestZipIsDeterministic(t *testing.T) {
 	}
 }
 
-// TestBuildsAreReproducible builds both Lambdas twice, into different
+// TestBuildsAreReproducible builds every Lambda twice, into different
 // directories, and requires byte-identical zips holding one executable
 // linux/arm64 "bootstrap".
 func TestBuildsAreReproducible(t *testing.T) {
 	if testing.Short() {
-		t.Skip("cross-compiles both Lambdas twice")
+		t.Skip("cross-compiles every Lambda twice")
 	}
 	fns := []Function{
 		{Name: "validation", Package: "github.com/acme-payments/xpaymentplatform/lambda/validation"},
 		{Name: "rollback", Package: "github.com/acme-payments/xpaymentplatform/lambda/rollback"},
+		{Name: "dmsuser", Package: "github.com/acme-payments/xpaymentplatform/lambda/dmsuser"},
 	}
 	var runs [2][]Artifact
 	first := 0

@@ -2,8 +2,9 @@
 // Lambdas call for tests to drive the real aws-sdk-go-v2 clients through
 // endpoint overrides: CloudWatch PutMetricData (Smithy RPC v2 CBOR), SNS
 // Publish (AWS query), DMS DescribeReplicationTasks/StopReplicationTask and
-// Secrets Manager GetSecretValue (AWS JSON 1.1), and S3 Put/Head/GetObject
-// (REST XML, path-style).
+// Secrets Manager GetSecretValue (AWS JSON 1.1), a rotating Secrets Manager
+// secret with versions and staging labels (RotatingSecret), and S3
+// Put/Head/GetObject (REST XML, path-style).
 //
 // Every fake records the calls it served and can inject failures or delays.
 package awsfake
