@@ -19,6 +19,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/yaml"
+
+	"github.com/acme-payments/xpaymentplatform/internal/pki"
 )
 
 // ClusterUsageGVR is Crossplane's deletion-ordering object.
@@ -76,6 +78,18 @@ func prepareNamespace(t *testing.T) {
 		StringData: map[string]string{"password": sourcePassword},
 	}
 	if _, err := kube.CoreV1().Secrets(claimNamespace).Create(ctx, sec, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+	// The CA of the prod source's server certificate (verify-full).
+	ca, err := pki.NewCA("pg-payments.corp.example.com CA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	caSecret := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: "payments-source-ca", Namespace: claimNamespace},
+		Data:       map[string][]byte{"ca.crt": ca.CertPEM()},
+	}
+	if _, err := kube.CoreV1().Secrets(claimNamespace).Create(ctx, caSecret, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 		t.Fatal(err)
 	}
 }

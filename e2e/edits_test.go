@@ -70,9 +70,12 @@ var safetyEdits_ = []safetyEdit{
 		settled: wantField("kms-key", "payments-oncall", forProvider("tags", "Owner")...),
 	},
 	{
-		name:    "EngineMinorVersion",
-		edits:   edits(set("spec.database.engineVersion", "16.8")),
-		settled: wantField("aurora", "16.8", forProvider("engineVersion")...),
+		name:  "EngineMinorVersion",
+		edits: edits(set("spec.database.engineVersion", "16.8")),
+		// The version was set at creation (initProvider); a higher one in
+		// the claim is an upgrade the provider applies, and once Aurora
+		// runs it the claim asks for nothing more.
+		settled: wantField("aurora", "16.8", "status", "atProvider", "engineVersionActual"),
 	},
 	{
 		name:    "SourceHost",
@@ -99,6 +102,11 @@ var safetyEdits_ = []safetyEdit{
 		gone: func(before snapshot) []string {
 			var out []string
 			for n := range before {
+				// DMS's user secret is a Secret: a spec edit never deletes
+				// it (it goes with the platform).
+				if n == string(fn.ResDMSUserSecret) {
+					continue
+				}
 				if fn.IsMigrationResource(resource.Name(n)) || fn.IsLambdaResource(resource.Name(n)) {
 					out = append(out, n)
 				}

@@ -35,6 +35,11 @@ var awsNameLimits = map[string]int{
 	"aws_db_subnet_group.name":                                     255,
 	"aws_dms_replication_instance.replication_instance_id":         63, // DMS: 1 to 63 characters
 	"aws_dms_endpoint.endpoint_id":                                 255,
+	"aws_route53_resolver_endpoint.name":                           64, // Route 53 Resolver: "Maximum length of 64" (Terraform validResolverName)
+	"aws_route53_resolver_rule.name":                               64,
+	"aws_route53_resolver_rule_association.name":                   64,
+	"aws_dms_certificate.certificate_id":                           255, // Terraform: StringLenBetween(1, 255)
+	"aws_secretsmanager_secret.name":                               512, // Secrets Manager CreateSecret Name; Terraform validSecretName
 	"aws_dms_endpoint.server_name":                                 253, // a DNS name
 	"aws_dms_replication_task.replication_task_id":                 255,
 	"aws_dms_replication_subnet_group.replication_subnet_group_id": 255,

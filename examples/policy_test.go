@@ -134,7 +134,11 @@ func TestPolicy(t *testing.T) {
 					fail("private+encrypted", "DMS instance public or not under the platform key")
 				}
 			case "Endpoint":
-				// DMS connections are encrypted in transit.
+				// DMS connections are encrypted in transit (a Route 53
+				// Resolver endpoint is another Endpoint kind).
+				if av, _ := o["apiVersion"].(string); !strings.HasPrefix(av, "dms.") {
+					continue
+				}
 				counts["endpoint"]++
 				if m, _ := fp["sslMode"].(string); m != "require" && m != "verify-full" && m != "verify-ca" {
 					fail("tls", "DMS endpoint sslMode", m)
@@ -236,6 +240,7 @@ var starAllowed = []string{
 	"DescribeVPCNetwork", // ec2:DescribeNetworkInterfaces, ec2:DescribeSubnets for Lambda in a VPC
 	"XRayTraces",         // xray:PutTraceSegments
 	"PutMetrics",         // cloudwatch:PutMetricData (scoped by a namespace condition)
+	"GeneratePassword",   // secretsmanager:GetRandomPassword (no resource type)
 }
 
 var secretPatterns = []*regexp.Regexp{

@@ -200,6 +200,8 @@ var goOnlyDefaults = []struct{ path, reason string }{
 	{"migration.multiAz", "true in prod: depends on spec.environment"},
 	{"migration.allocatedStorageGb", "a quarter of spec.migration.source.sizeGb, 100 to 6144 GB: depends on the source's size"},
 	{"migration.source.cidr", "host/32 when spec.migration.source.host is an IPv4 address: depends on the host"},
+	{"network.onPremises.vpn.bgpAsn", "65000: a schema default inside this optional object would make the catalog form fill it without an address"},
+	{"migration.source.caCertificateSecretRef.key", "ca.crt: a schema default inside this optional object would make the catalog form fill it without a name"},
 }
 
 // functionOnlyRules are the rules of Validate() the API server cannot
@@ -455,6 +457,7 @@ migration:
   sourceCodeHashes:
     validation: 47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=
     rollback: LCa0a2j/xo/5m0U8HTBBNBNCLXBkg7+g+YpeiGJm564=
+    dmsUser: F7xYCKe2nHFc0BQf+6KXt6rMPgPW9RHJi3pZf5fX/kc=
   sourceSecretArn: arn:aws:secretsmanager:us-east-2:123456789012:secret:payments/source-abc
   hmacSecretArn: arn:aws:secretsmanager:us-east-2:123456789012:secret:payments/hmac-def
 `
@@ -508,13 +511,13 @@ func fnTestSpecs() []specCase {
 		{name: "DataTierBadInput/EngineVersionNotMajorMinor", spec: "environmentSuffix: t\ndatabase: {engineVersion: latest}"},
 		{name: "DataTierBadInput/MoreInstancesThanAZs", spec: "environmentSuffix: t\nnetwork: {availabilityZones: 2}\ndatabase: {instances: 3}"},
 		{name: "DataTierBadInput/ReservedMasterUser", spec: "environmentSuffix: t\ndatabase: {masterUsername: postgres}"},
-		{name: "DataTierBadInput/SourceWithoutSecretRef", spec: "environmentSuffix: t\nmigration: {source: {host: 10.1.1.1}}"},
-		{name: "DataTierBadInput/SourceHostnameWithoutCIDR", spec: "environmentSuffix: t\nmigration: {source: {host: db.corp, credentialsSecretRef: {name: s}}}"},
-		{name: "DataTierBadInput/SourceCIDRAnywhere", spec: "environmentSuffix: t\nmigration: {source: {host: db.corp, cidr: 0.0.0.0/0, credentialsSecretRef: {name: s}}}"},
-		{name: "DataTierBadInput/StorageBelowSourceNeeds", spec: "environmentSuffix: t\nmigration: {allocatedStorageGb: 60, source: {host: 10.1.1.1, sizeGb: 500, credentialsSecretRef: {name: s}}}"},
-		{name: "DataTierBadInput/BurstableDMSInProd", spec: "environmentSuffix: t\nenvironment: prod\nmigration: {replicationInstanceClass: dms.t3.medium, source: {host: 10.1.1.1, credentialsSecretRef: {name: s}}}"},
-		{name: "DataTierBadInput/SSLDisabled", spec: "environmentSuffix: t\nmigration: {source: {host: 10.1.1.1, sslMode: disable, credentialsSecretRef: {name: s}}}"},
-		{name: "DataTierBadInput/Unclaimed", spec: "environmentSuffix: t\nmigration: {source: {host: 10.1.1.1, credentialsSecretRef: {name: s}}}"},
+		{name: "DataTierBadInput/SourceWithoutSecretRef", spec: "environmentSuffix: t\nmigration: {source: {host: 198.51.100.1}}\nlambdas: {artifactBucket: a-artifacts, version: v0.1.0, sourceCodeHashes: {dmsUser: F7xYCKe2nHFc0BQf+6KXt6rMPgPW9RHJi3pZf5fX/kc=}}\n"},
+		{name: "DataTierBadInput/SourceHostnameWithoutCIDR", spec: "environmentSuffix: t\nmigration: {source: {host: db.corp, credentialsSecretRef: {name: s}}}\nlambdas: {artifactBucket: a-artifacts, version: v0.1.0, sourceCodeHashes: {dmsUser: F7xYCKe2nHFc0BQf+6KXt6rMPgPW9RHJi3pZf5fX/kc=}}\n"},
+		{name: "DataTierBadInput/SourceCIDRAnywhere", spec: "environmentSuffix: t\nmigration: {source: {host: db.corp, cidr: 0.0.0.0/0, credentialsSecretRef: {name: s}}}\nlambdas: {artifactBucket: a-artifacts, version: v0.1.0, sourceCodeHashes: {dmsUser: F7xYCKe2nHFc0BQf+6KXt6rMPgPW9RHJi3pZf5fX/kc=}}\n"},
+		{name: "DataTierBadInput/StorageBelowSourceNeeds", spec: "environmentSuffix: t\nmigration: {allocatedStorageGb: 60, source: {host: 198.51.100.1, sizeGb: 500, credentialsSecretRef: {name: s}}}\nlambdas: {artifactBucket: a-artifacts, version: v0.1.0, sourceCodeHashes: {dmsUser: F7xYCKe2nHFc0BQf+6KXt6rMPgPW9RHJi3pZf5fX/kc=}}\n"},
+		{name: "DataTierBadInput/BurstableDMSInProd", spec: "environmentSuffix: t\nenvironment: prod\nmigration: {replicationInstanceClass: dms.t3.medium, source: {host: 198.51.100.1, credentialsSecretRef: {name: s}}}\nlambdas: {artifactBucket: a-artifacts, version: v0.1.0, sourceCodeHashes: {dmsUser: F7xYCKe2nHFc0BQf+6KXt6rMPgPW9RHJi3pZf5fX/kc=}}\n"},
+		{name: "DataTierBadInput/SSLDisabled", spec: "environmentSuffix: t\nmigration: {source: {host: 198.51.100.1, sslMode: disable, credentialsSecretRef: {name: s}}}\nlambdas: {artifactBucket: a-artifacts, version: v0.1.0, sourceCodeHashes: {dmsUser: F7xYCKe2nHFc0BQf+6KXt6rMPgPW9RHJi3pZf5fX/kc=}}\n"},
+		{name: "DataTierBadInput/Unclaimed", spec: "environmentSuffix: t\nmigration: {source: {host: 198.51.100.1, credentialsSecretRef: {name: s}}}\nlambdas: {artifactBucket: a-artifacts, version: v0.1.0, sourceCodeHashes: {dmsUser: F7xYCKe2nHFc0BQf+6KXt6rMPgPW9RHJi3pZf5fX/kc=}}\n"},
 		// TestEdgeBadInput
 		{name: "EdgeBadInput/UnknownStep", spec: strings.Replace(base, "step: 0", "step: 25", 1)},
 		{name: "EdgeBadInput/DomainNotInZone", spec: strings.Replace(base, "zoneName: payments.example.com", "zoneName: other.example.org", 1)},
@@ -609,7 +612,7 @@ var ownSpecs = []specCase{
 	{name: "Zero/natMode", spec: "environmentSuffix: x\nnetwork: {natMode: ''}", want: "refuse"},
 	{name: "Zero/subnetPrefixLength", spec: "environmentSuffix: x\nnetwork: {subnetPrefixLength: 0}", want: "refuse"},
 	{name: "Zero/certificateArn", spec: fnEdgeSpec(0, false) + "  createCertificate: true\n  certificateArn: ''\n", want: "refuse"},
-	{name: "Zero/secretKey", spec: "environmentSuffix: x\nmigration: {source: {host: 10.1.1.1, credentialsSecretRef: {name: s, key: ''}}}", want: "refuse"},
+	{name: "Zero/secretKey", spec: "environmentSuffix: x\nmigration: {source: {host: 198.51.100.1, credentialsSecretRef: {name: s, key: ''}}}\nlambdas: {artifactBucket: a-artifacts, version: v0.1.0, sourceCodeHashes: {dmsUser: F7xYCKe2nHFc0BQf+6KXt6rMPgPW9RHJi3pZf5fX/kc=}}\n", want: "refuse"},
 	{name: "Null/tagValue", spec: `{"environmentSuffix":"x","tags":{"Owner":null}}`, want: "accept", stored: map[string]any{"tags": map[string]any{}}},
 	{name: "Null/tableMapping", spec: `{"environmentSuffix":"x","migration":{"source":{"host":"10.1.1.1","credentialsSecretRef":{"name":"s"}},"tableMappings":[null]}}`, want: "refuse"},
 	// The XRD's minimum 0.5 (0.1) let a whole-number 0 through: the API
@@ -618,20 +621,41 @@ var ownSpecs = []specCase{
 	{name: "FractionalMinimum/albLatency", spec: "environmentSuffix: x\nmonitoring: {thresholds: {albLatencySeconds: 0}}", want: "refuse"},
 	// Rules only the function had, now in the XRD.
 	{name: "XRD/vpcCidrHostBits", spec: "environmentSuffix: x\nnetwork: {vpcCidr: 10.0.1.0/16}", want: "refuse"},
-	{name: "XRD/sourceCidrHostBits", spec: "environmentSuffix: x\nmigration: {source: {host: db.corp, cidr: 10.0.0.1/24, credentialsSecretRef: {name: s}}}", want: "refuse"},
+	{name: "XRD/sourceCidrHostBits", spec: "environmentSuffix: x\nmigration: {source: {host: db.corp, cidr: 10.0.0.1/24, credentialsSecretRef: {name: s}}}\nlambdas: {artifactBucket: a-artifacts, version: v0.1.0, sourceCodeHashes: {dmsUser: F7xYCKe2nHFc0BQf+6KXt6rMPgPW9RHJi3pZf5fX/kc=}}\n", want: "refuse"},
 	{name: "XRD/zoneOfAnotherRegion", spec: "environmentSuffix: x\nregion: eu-west-1\nnetwork: {availabilityZones: 2, availabilityZoneNames: [us-east-2a, us-east-2b]}", want: "refuse"},
 	{name: "XRD/tagKeyAWSAnyCase", spec: "environmentSuffix: x\ntags: {'AWS:x': y}", want: "refuse"},
 	{name: "XRD/tagKeyCharacters", spec: "environmentSuffix: x\ntags: {'a<b': y}", want: "refuse"},
 	{name: "XRD/certificateOfAnotherRegion", spec: strings.Replace(fnEdgeSpec(0, false), "acm:us-east-2", "acm:eu-west-1", 1), want: "refuse"},
 	{name: "XRD/createCertificateWithoutCutover", spec: "environmentSuffix: x\napi: {imageUri: 123456789012.dkr.ecr.us-east-2.amazonaws.com/a:b}\ningress: {domainName: api.example.com, createCertificate: true}", want: "refuse"},
 	{name: "XRD/oldSystemIsTheDomain", spec: strings.Replace(fnEdgeSpec(0, false), "legacy.payments.example.com", "API.payments.example.com", 1), want: "refuse"},
-	{name: "XRD/storageForHugeSource", spec: "environmentSuffix: x\nmigration: {source: {host: 10.1.1.1, sizeGb: 30721, credentialsSecretRef: {name: s}}}", want: "refuse"},
-	{name: "XRD/storageDefaultCapped", spec: "environmentSuffix: x\nmigration: {source: {host: 10.1.1.1, sizeGb: 30000, credentialsSecretRef: {name: s}}}", want: "accept"},
+	{name: "XRD/storageForHugeSource", spec: "environmentSuffix: x\nmigration: {source: {host: 198.51.100.1, sizeGb: 30721, credentialsSecretRef: {name: s}}}\nlambdas: {artifactBucket: a-artifacts, version: v0.1.0, sourceCodeHashes: {dmsUser: F7xYCKe2nHFc0BQf+6KXt6rMPgPW9RHJi3pZf5fX/kc=}}\n", want: "refuse"},
+	{name: "CEL/privateSourceUnreachable", spec: "environmentSuffix: x\nmigration: {source: {host: 10.50.0.10, credentialsSecretRef: {name: s}}}\nlambdas: {artifactBucket: a-artifacts, version: v0.1.0, sourceCodeHashes: {dmsUser: F7xYCKe2nHFc0BQf+6KXt6rMPgPW9RHJi3pZf5fX/kc=}}", want: "refuse"},
+	{name: "CEL/privateSourceOverVPN", spec: "environmentSuffix: x\nnetwork: {onPremises: {cidrs: [10.50.0.0/16], vpn: {customerGatewayIp: 203.0.113.10}}}\nmigration: {source: {host: 10.50.0.10, credentialsSecretRef: {name: s}}}\nlambdas: {artifactBucket: a-artifacts, version: v0.1.0, sourceCodeHashes: {dmsUser: F7xYCKe2nHFc0BQf+6KXt6rMPgPW9RHJi3pZf5fX/kc=}}", want: "accept"},
+	{name: "CEL/privateSourceOtherCIDR", spec: "environmentSuffix: x\nnetwork: {onPremises: {cidrs: [10.60.0.0/16], vpn: {customerGatewayIp: 203.0.113.10}}}\nmigration: {source: {host: 10.50.0.10, credentialsSecretRef: {name: s}}}\nlambdas: {artifactBucket: a-artifacts, version: v0.1.0, sourceCodeHashes: {dmsUser: F7xYCKe2nHFc0BQf+6KXt6rMPgPW9RHJi3pZf5fX/kc=}}", want: "refuse"},
+	{name: "CEL/onPremTGWAndVPN", spec: "environmentSuffix: x\nnetwork: {onPremises: {cidrs: [10.50.0.0/16], transitGatewayId: tgw-0a1b2c3d4e5f60718, vpn: {customerGatewayIp: 203.0.113.10}}}", want: "refuse"},
+	{name: "CEL/onPremNeither", spec: "environmentSuffix: x\nnetwork: {onPremises: {cidrs: [10.50.0.0/16]}}", want: "refuse"},
+	{name: "CEL/onPremOverlapsVPC", spec: "environmentSuffix: x\nnetwork: {onPremises: {cidrs: [10.0.128.0/17], transitGatewayId: tgw-0a1b2c3d4e5f60718}}", want: "refuse"},
+	{name: "CEL/onPremPrivateVPNDevice", spec: "environmentSuffix: x\nnetwork: {onPremises: {cidrs: [10.50.0.0/16], vpn: {customerGatewayIp: 10.50.0.1}}}", want: "refuse"},
+	{name: "CEL/resolverOutsideCIDRs", spec: "environmentSuffix: x\nnetwork: {onPremises: {cidrs: [192.168.0.0/16], transitGatewayId: tgw-0a1b2c3d4e5f60718, dns: {domain: corp.example.com, resolverIps: [10.9.9.9]}}}", want: "refuse"},
+	{name: "CEL/hostnameSourceWithoutDNS", spec: "environmentSuffix: x\nnetwork: {onPremises: {cidrs: [192.168.0.0/16], transitGatewayId: tgw-0a1b2c3d4e5f60718}}\nmigration: {source: {host: pg.corp.example.com, cidr: 192.168.10.0/24, credentialsSecretRef: {name: s}}}\nlambdas: {artifactBucket: a-artifacts, version: v0.1.0, sourceCodeHashes: {dmsUser: F7xYCKe2nHFc0BQf+6KXt6rMPgPW9RHJi3pZf5fX/kc=}}", want: "refuse"},
+	{name: "CEL/hostnameSourceOtherDomain", spec: "environmentSuffix: x\nnetwork: {onPremises: {cidrs: [192.168.0.0/16], transitGatewayId: tgw-0a1b2c3d4e5f60718, dns: {domain: example.org, resolverIps: [192.168.1.10]}}}\nmigration: {source: {host: pg.corp.example.com, cidr: 192.168.10.0/24, credentialsSecretRef: {name: s}}}\nlambdas: {artifactBucket: a-artifacts, version: v0.1.0, sourceCodeHashes: {dmsUser: F7xYCKe2nHFc0BQf+6KXt6rMPgPW9RHJi3pZf5fX/kc=}}", want: "refuse"},
+	{name: "CEL/hostnameSourceOverTGW", spec: "environmentSuffix: x\nnetwork: {onPremises: {cidrs: [192.168.0.0/16], transitGatewayId: tgw-0a1b2c3d4e5f60718, dns: {domain: corp.example.com, resolverIps: [192.168.1.10]}}}\nmigration: {source: {host: pg.corp.example.com, cidr: 192.168.10.0/24, credentialsSecretRef: {name: s}}}\nlambdas: {artifactBucket: a-artifacts, version: v0.1.0, sourceCodeHashes: {dmsUser: F7xYCKe2nHFc0BQf+6KXt6rMPgPW9RHJi3pZf5fX/kc=}}", want: "accept"},
+	{name: "CEL/usWest1ThreeZones", spec: "environmentSuffix: x\nregion: us-west-1", want: "refuse"},
+	{name: "CEL/usWest1TwoZones", spec: "environmentSuffix: x\nregion: us-west-1\nnetwork: {availabilityZones: 2}", want: "accept"},
+	{name: "CEL/usWest1ZoneIDs", spec: "environmentSuffix: x\nregion: us-west-1\nnetwork: {availabilityZoneIds: [usw1-az1, usw1-az3, usw1-az4]}", want: "accept"},
+	{name: "CEL/zoneIDsCount", spec: "environmentSuffix: x\nnetwork: {availabilityZoneIds: [use2-az1, use2-az2]}", want: "refuse"},
+	{name: "CEL/zoneIDsRepeat", spec: "environmentSuffix: x\nnetwork: {availabilityZoneIds: [use2-az1, use2-az1, use2-az2]}", want: "refuse"},
+	{name: "CEL/zoneNamesAndIDs", spec: "environmentSuffix: x\nnetwork: {availabilityZoneIds: [use2-az1, use2-az2, use2-az3], availabilityZoneNames: [us-east-2a, us-east-2b, us-east-2c]}", want: "refuse"},
+	{name: "CEL/verifyFullNeedsCA", spec: "environmentSuffix: x\nmigration: {source: {host: 198.51.100.1, sslMode: verify-full, credentialsSecretRef: {name: s}}}\nlambdas: {artifactBucket: a-artifacts, version: v0.1.0, sourceCodeHashes: {dmsUser: F7xYCKe2nHFc0BQf+6KXt6rMPgPW9RHJi3pZf5fX/kc=}}\n", want: "refuse"},
+	{name: "CEL/verifyCAWithCA", spec: "environmentSuffix: x\nmigration: {source: {host: 198.51.100.1, sslMode: verify-ca, caCertificateSecretRef: {name: ca}, credentialsSecretRef: {name: s}}}\nlambdas: {artifactBucket: a-artifacts, version: v0.1.0, sourceCodeHashes: {dmsUser: F7xYCKe2nHFc0BQf+6KXt6rMPgPW9RHJi3pZf5fX/kc=}}\n", want: "accept"},
+	{name: "CEL/migrationNeedsLambdas", spec: "environmentSuffix: x\nmigration: {source: {host: 198.51.100.1, credentialsSecretRef: {name: s}}}", want: "refuse"},
+	{name: "CEL/validatorSecretsTogether", spec: "environmentSuffix: x\nmigration: {source: {host: 198.51.100.1, credentialsSecretRef: {name: s}}}\nlambdas: {artifactBucket: a-artifacts, version: v0.1.0, sourceCodeHashes: {dmsUser: F7xYCKe2nHFc0BQf+6KXt6rMPgPW9RHJi3pZf5fX/kc=}, sourceSecretArn: 'arn:aws:secretsmanager:us-east-2:123456789012:secret:s-abc'}", want: "refuse"},
+	{name: "XRD/storageDefaultCapped", spec: "environmentSuffix: x\nmigration: {source: {host: 198.51.100.1, sizeGb: 30000, credentialsSecretRef: {name: s}}}\nlambdas: {artifactBucket: a-artifacts, version: v0.1.0, sourceCodeHashes: {dmsUser: F7xYCKe2nHFc0BQf+6KXt6rMPgPW9RHJi3pZf5fX/kc=}}\n", want: "accept"},
 	// Settled on the function's side: the doc says an empty list means "not
 	// pinned", and an empty list of table mappings would replicate nothing.
 	{name: "XRD/noZoneNames", spec: "environmentSuffix: x\nnetwork: {availabilityZoneNames: []}", want: "accept"},
-	{name: "XRD/noTableMappings", spec: "environmentSuffix: x\nmigration: {source: {host: 10.1.1.1, credentialsSecretRef: {name: s}}, tableMappings: []}", want: "refuse"},
-	{name: "XRD/tableMappingsDefault", spec: "environmentSuffix: x\nmigration: {source: {host: 10.1.1.1, credentialsSecretRef: {name: s}}}", want: "accept", stored: map[string]any{"migration.tableMappings[0].schema": "public"}},
+	{name: "XRD/noTableMappings", spec: "environmentSuffix: x\nmigration: {source: {host: 198.51.100.1, credentialsSecretRef: {name: s}}, tableMappings: []}", want: "refuse"},
+	{name: "XRD/tableMappingsDefault", spec: "environmentSuffix: x\nmigration: {source: {host: 198.51.100.1, credentialsSecretRef: {name: s}}}\nlambdas: {artifactBucket: a-artifacts, version: v0.1.0, sourceCodeHashes: {dmsUser: F7xYCKe2nHFc0BQf+6KXt6rMPgPW9RHJi3pZf5fX/kc=}}\n", want: "accept", stored: map[string]any{"migration.tableMappings[0].schema": "public"}},
 	// Limits only the XRD had, now in Validate().
 	{name: "Go/teamLength", spec: "environmentSuffix: x\nteam: " + strings.Repeat("t", 129), want: "refuse"},
 	{name: "Go/providerConfigNameCharacters", spec: "environmentSuffix: x\nproviderConfigName: " + strings.Repeat("é", 253), want: "accept"},

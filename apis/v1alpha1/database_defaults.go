@@ -58,6 +58,9 @@ func (m *MigrationSpec) defaultFor(d defaulter, env Environment) {
 	setDefault(sd, "sslMode", &s.SSLMode, "require")
 	setDefault(sd, "sizeGb", &s.SizeGB, DefaultSourceSizeGB)
 	setDefault(sd.in("credentialsSecretRef"), "key", &s.CredentialsSecretRef.Key, "password")
+	if s.CACertificateSecretRef != nil {
+		setDefault(sd.in("caCertificateSecretRef"), "key", &s.CACertificateSecretRef.Key, "ca.crt")
+	}
 	setDefault(d, "replicationInstanceClass", &m.ReplicationInstanceClass, DefaultReplicationInstance)
 	if len(m.TableMappings) == 0 && d.absent("tableMappings") {
 		m.TableMappings = []TableMapping{{}}
@@ -75,6 +78,9 @@ func (m *MigrationSpec) defaultFor(d defaulter, env Environment) {
 	}
 	if m.ManageAccountRoles == nil {
 		m.ManageAccountRoles = ptrTo(false)
+	}
+	if m.SchemaReady == nil {
+		m.SchemaReady = ptrTo(false)
 	}
 	// Not in the XRD: depend on the source and the environment.
 	if a, err := netip.ParseAddr(s.Host); err == nil && a.Is4() {
@@ -199,6 +205,20 @@ func (m *MigrationSpec) validate(p *field.Path, s *XPaymentPlatformSpec) field.E
 	errs = append(errs, tooLong(rp.Child("key"), ref.Key, maxSecretRef)...)
 	if src.SSLMode != "require" && src.SSLMode != "verify-ca" && src.SSLMode != "verify-full" {
 		errs = append(errs, field.NotSupported(sp.Child("sslMode"), src.SSLMode, []string{"require", "verify-ca", "verify-full"}))
+	} else if src.SSLMode != "require" && src.CACertificateSecretRef == nil {
+		errs = append(errs, field.Required(sp.Child("caCertificateSecretRef"), "required when sslMode is verify-ca or verify-full: DMS checks the source's server certificate against that CA (imported as a DMS certificate)"))
+	}
+	if ca := src.CACertificateSecretRef; ca != nil {
+		cp := sp.Child("caCertificateSecretRef")
+		if ca.Name == "" {
+			errs = append(errs, field.Required(cp.Child("name"), "the Kubernetes secret holding the source's CA certificate (PEM, key ca.crt by default)"))
+		}
+		errs = append(errs, tooLong(cp.Child("name"), ca.Name, maxSecretRef)...)
+		errs = append(errs, tooLong(cp.Child("namespace"), ca.Namespace, maxNamespace)...)
+		if ca.Key == "" {
+			errs = append(errs, field.Required(cp.Child("key"), "the key of the secret holding the PEM"))
+		}
+		errs = append(errs, tooLong(cp.Child("key"), ca.Key, maxSecretRef)...)
 	}
 	if src.SizeGB < 1 || src.SizeGB > 65536 {
 		errs = append(errs, field.Invalid(sp.Child("sizeGb"), src.SizeGB, "must be 1 to 65536"))

@@ -5,8 +5,15 @@ package v1alpha1
 // +kubebuilder:validation:XValidation:rule="!has(self.minCapacity) || !has(self.maxCapacity) || self.minCapacity <= self.maxCapacity",message="spec.database.minCapacity must not exceed spec.database.maxCapacity"
 // +kubebuilder:validation:XValidation:rule="!has(self.engineVersion) || !has(oldSelf.engineVersion) || self.engineVersion.split('.')[0] == oldSelf.engineVersion.split('.')[0]",message="spec.database.engineVersion: a major version upgrade is not done by editing the claim (it needs a blue/green upgrade); only minor versions may change"
 type DatabaseSpec struct {
-	// EngineVersion is the Aurora PostgreSQL version, major.minor. 16.x by
-	// default; 14.x matches the on-prem source. Only the minor version may
+	// EngineVersion is the Aurora PostgreSQL version, major.minor, set at
+	// creation. 16 by default: standard support until 2029-02-28 (AWS's
+	// Aurora PostgreSQL release calendar), and DMS (engine 3.5.3 or later)
+	// writes a PostgreSQL 14 source into it. 14.x pins the on-prem source's
+	// major: its standard support ends 2027-02-28, and from 2027-03-01 RDS
+	// Extended Support is charged per ACU-hour (status.dbEngine and
+	// status.costEstimate.extendedSupport show the date and the cost).
+	// AWS applies minor upgrades itself: a lower minor here is never
+	// applied (no downgrade), a higher one upgrades. Only the minor may
 	// change once created.
 	// +kubebuilder:default="16.6"
 	// +kubebuilder:validation:Pattern=`^(14|15|16|17)\.[0-9]{1,2}$`
@@ -140,11 +147,21 @@ type MigrationSpec struct {
 	// +optional
 	Validation *bool `json:"validation,omitempty"`
 
-	// StartReplication starts the task once it is created; set false to
-	// create everything and start it by hand.
+	// StartReplication starts the task once spec.migration.schemaReady is
+	// true; set false to create everything and start it by hand.
 	// +kubebuilder:default=true
 	// +optional
 	StartReplication *bool `json:"startReplication,omitempty"`
+
+	// SchemaReady says the target schema is loaded in Aurora (pg_dump
+	// --schema-only from the source, restored as the master user: the
+	// runbook gives the commands). DMS carries rows, not constraints,
+	// indexes or sequences, and the task loads into existing tables
+	// (TargetTablePrepMode DO_NOTHING), so until this is true the task is
+	// created but never started and the status says what to do.
+	// +kubebuilder:default=false
+	// +optional
+	SchemaReady *bool `json:"schemaReady,omitempty"`
 
 	// ManageAccountRoles creates the IAM roles AWS DMS looks up by exact
 	// name, dms-vpc-role and dms-cloudwatch-logs-role, if the account lacks
@@ -160,6 +177,7 @@ type MigrationSpec struct {
 
 // SourceDatabase is the on-prem PostgreSQL database DMS reads from.
 //
+// +kubebuilder:validation:XValidation:rule="!has(self.sslMode) || self.sslMode == 'require' || has(self.caCertificateSecretRef)",message="spec.migration.source.caCertificateSecretRef is required when sslMode is verify-ca or verify-full: DMS checks the source's server certificate against that CA (imported as a DMS certificate)"
 // +kubebuilder:validation:XValidation:rule="has(self.cidr) || isIP(self.host)",message="spec.migration.source.cidr is required when spec.migration.source.host is a hostname (DMS egress is limited to it)"
 type SourceDatabase struct {
 	// Host is the source's hostname or IP address, reachable from the app
@@ -201,11 +219,20 @@ type SourceDatabase struct {
 	// status.
 	CredentialsSecretRef SecretKeyRef `json:"credentialsSecretRef"`
 
-	// SSLMode is require (encrypted), verify-ca or verify-full (encrypted
-	// and the server certificate checked).
+	// SSLMode is require (encrypted), verify-ca (encrypted, the server
+	// certificate signed by caCertificateSecretRef's CA) or verify-full
+	// (verify-ca, and host must match the certificate's name).
 	// +kubebuilder:default="require"
 	// +optional
 	SSLMode SSLMode `json:"sslMode,omitempty"`
+
+	// CACertificateSecretRef is the Kubernetes secret holding the PEM of
+	// the CA that signed the source's server certificate (key ca.crt by
+	// default). Required with sslMode verify-ca and verify-full: the
+	// provider reads it and imports it as a DMS certificate, which the
+	// source endpoint verifies the server against.
+	// +optional
+	CACertificateSecretRef *CertificateSecretRef `json:"caCertificateSecretRef,omitempty"`
 
 	// SizeGB is the size of the source database, for sizing DMS storage.
 	// +kubebuilder:default=500
@@ -227,6 +254,26 @@ type SecretKeyRef struct {
 	Namespace string `json:"namespace,omitempty"`
 	// Key holding the password.
 	// +kubebuilder:default="password"
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +optional
+	Key string `json:"key,omitempty"`
+}
+
+// CertificateSecretRef names the key of a Kubernetes secret holding a PEM
+// certificate.
+type CertificateSecretRef struct {
+	// Name of the secret.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Name string `json:"name"`
+	// Namespace of the secret; defaults to the claim's namespace.
+	// +kubebuilder:validation:MaxLength=63
+	// +optional
+	Namespace string `json:"namespace,omitempty"`
+	// Key holding the PEM; ca.crt when left out (a default set by the
+	// platform, not the schema: a schema default inside this optional
+	// object would make forms fill it without a name).
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
 	// +optional

@@ -95,6 +95,9 @@ func (n *NetworkSpec) defaultFor(d defaulter, env Environment) {
 	setDefault(d, "vpcCidr", &n.VPCCIDR, DefaultVPCCIDR)
 	setDefault(d, "availabilityZones", &n.AvailabilityZones, DefaultAvailabilityZones)
 	setDefault(d, "flowLogRetentionDays", &n.FlowLogRetentionDays, DefaultFlowLogRetentionDays)
+	if o := n.OnPremises; o != nil && o.VPN != nil {
+		setDefault(d.in("onPremises").in("vpn"), "bgpAsn", &o.VPN.BGPASN, 65000)
+	}
 	// Not in the XRD: depends on the environment.
 	nat := NATPerAZ
 	if env == EnvironmentDev {
@@ -109,3 +112,14 @@ func (n *NetworkSpec) defaultFor(d defaulter, env Environment) {
 
 // IsProd reports whether the spec is for production.
 func (s *XPaymentPlatformSpec) IsProd() bool { return s.Environment == EnvironmentProd }
+
+// RegionZoneLimits are the regions where an AWS account sees fewer than
+// three Availability Zones. AWS says every region has at least three, but
+// it maps each account onto a subset in older regions: in us-west-1 most
+// accounts see two (AZ IDs usw1-az1 and usw1-az3; aws ec2
+// describe-availability-zones lists an account's own). A claim in one of
+// these regions asks for at most that many zones unless it names them.
+// The XRD's rule on spec lists the same regions (TestRegionZoneLimitsInXRD).
+var RegionZoneLimits = map[string]int{
+	"us-west-1": 2,
+}

@@ -390,7 +390,7 @@ func fuzzBases(t testing.TB) []string {
 	for _, s := range []string{
 		strings.Replace(fnEdgeSpec(50, false), "  rollback: false\n", "  rollback: false\n  guard: {target5xxPerMinute: 5, latencySeconds: 2}\n", 1) + fnLambdasSpec + fnMonitoredSpec,
 		"environmentSuffix: x",
-		"environmentSuffix: x\nenvironment: staging\nnetwork: {vpcCidr: 10.1.0.0/22, availabilityZones: 2}\nmigration: {source: {host: db.corp, cidr: 10.9.0.0/16, credentialsSecretRef: {name: s}}, tableMappings: [{}]}",
+		"environmentSuffix: x\nenvironment: staging\nnetwork: {vpcCidr: 10.1.0.0/22, availabilityZones: 2}\nmigration: {source: {host: db.corp, cidr: 198.51.100.0/24, credentialsSecretRef: {name: s}}, tableMappings: [{}]}",
 	} {
 		b, err := json.Marshal(parseSpec(t, s))
 		if err != nil {

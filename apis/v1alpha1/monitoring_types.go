@@ -90,4 +90,8 @@ type CostEstimate struct {
 	// PriceTable names the prices used (region and date).
 	// +optional
 	PriceTable string `json:"priceTable,omitempty"`
+	// ExtendedSupport is what RDS Extended Support adds once the Aurora
+	// major leaves standard support (not in Min and Max).
+	// +optional
+	ExtendedSupport *ExtendedSupportEstimate `json:"extendedSupport,omitempty"`
 }

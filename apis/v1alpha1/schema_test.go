@@ -112,14 +112,14 @@ func TestXRDContract(t *testing.T) {
 // TestGoOnlyDefaults pins the defaults the XRD cannot express
 // (goOnlyDefaults): the agreement test takes them from Default().
 func TestGoOnlyDefaults(t *testing.T) {
-	const src = "migration: {source: {host: 10.1.2.3, credentialsSecretRef: {name: s}}}\n"
+	const src = "migration: {source: {host: 198.51.100.3, credentialsSecretRef: {name: s}}}\nlambdas: {artifactBucket: a-artifacts, version: v0.1.0, sourceCodeHashes: {dmsUser: F7xYCKe2nHFc0BQf+6KXt6rMPgPW9RHJi3pZf5fX/kc=}}\n"
 	cases := map[string]struct {
 		spec string
 		want map[string]any
 	}{
 		"Dev": {"environmentSuffix: x\n" + src, map[string]any{
 			"network.natMode": "Single", "network.subnetPrefixLength": 20, "database.backupRetentionDays": 7,
-			"database.deletionProtection": false, "migration.multiAz": false, "migration.source.cidr": "10.1.2.3/32", "migration.allocatedStorageGb": 125,
+			"database.deletionProtection": false, "migration.multiAz": false, "migration.source.cidr": "198.51.100.3/32", "migration.allocatedStorageGb": 125,
 		}},
 		"Staging": {"environmentSuffix: x\nenvironment: staging\n" + src, map[string]any{
 			"network.natMode": "PerAZ", "database.backupRetentionDays": 7, "database.deletionProtection": true, "migration.multiAz": false,
@@ -128,9 +128,9 @@ func TestGoOnlyDefaults(t *testing.T) {
 			"network.natMode": "PerAZ", "database.backupRetentionDays": 35, "database.deletionProtection": true, "migration.multiAz": true,
 		}},
 		"SmallVPC":       {"environmentSuffix: x\nnetwork: {vpcCidr: 10.1.0.0/22}", map[string]any{"network.subnetPrefixLength": 26}},
-		"HostnameSource": {"environmentSuffix: x\nmigration: {source: {host: db.corp, cidr: 10.9.0.0/16, credentialsSecretRef: {name: s}}}", map[string]any{"migration.source.cidr": "10.9.0.0/16"}},
-		"SmallSource":    {"environmentSuffix: x\nmigration: {source: {host: 10.1.2.3, sizeGb: 100, credentialsSecretRef: {name: s}}}", map[string]any{"migration.allocatedStorageGb": 100}},
-		"HugeSource":     {"environmentSuffix: x\nmigration: {source: {host: 10.1.2.3, sizeGb: 30000, credentialsSecretRef: {name: s}}}", map[string]any{"migration.allocatedStorageGb": 6144}},
+		"HostnameSource": {"environmentSuffix: x\nmigration: {source: {host: db.corp, cidr: 198.51.100.0/24, credentialsSecretRef: {name: s}}}\nlambdas: {artifactBucket: a-artifacts, version: v0.1.0, sourceCodeHashes: {dmsUser: F7xYCKe2nHFc0BQf+6KXt6rMPgPW9RHJi3pZf5fX/kc=}}\n", map[string]any{"migration.source.cidr": "198.51.100.0/24"}},
+		"SmallSource":    {"environmentSuffix: x\nmigration: {source: {host: 198.51.100.3, sizeGb: 100, credentialsSecretRef: {name: s}}}\nlambdas: {artifactBucket: a-artifacts, version: v0.1.0, sourceCodeHashes: {dmsUser: F7xYCKe2nHFc0BQf+6KXt6rMPgPW9RHJi3pZf5fX/kc=}}\n", map[string]any{"migration.allocatedStorageGb": 100}},
+		"HugeSource":     {"environmentSuffix: x\nmigration: {source: {host: 198.51.100.3, sizeGb: 30000, credentialsSecretRef: {name: s}}}\nlambdas: {artifactBucket: a-artifacts, version: v0.1.0, sourceCodeHashes: {dmsUser: F7xYCKe2nHFc0BQf+6KXt6rMPgPW9RHJi3pZf5fX/kc=}}\n", map[string]any{"migration.allocatedStorageGb": 6144}},
 		"UserValuesKept": {"environmentSuffix: x\nnetwork: {natMode: PerAZ, subnetPrefixLength: 24}\ndatabase: {backupRetentionDays: 3, deletionProtection: true}", map[string]any{
 			"network.natMode": "PerAZ", "network.subnetPrefixLength": 24, "database.backupRetentionDays": 3, "database.deletionProtection": true,
 		}},
@@ -170,5 +170,20 @@ func TestDefaultGoBuiltSpec(t *testing.T) {
 	}
 	if s.Region != DefaultRegion || s.Network.NATMode != NATSingle || s.Monitoring.BudgetMonthlyUSD != 3000 || s.API.ProvisionedConcurrency.Min != 2 {
 		t.Errorf("not defaulted: %+v", s)
+	}
+}
+
+// TestRegionZoneLimitsInXRD: the XRD's rule on regions with fewer zones
+// names every region of RegionZoneLimits (the table is the one source; CEL
+// cannot read it).
+func TestRegionZoneLimitsInXRD(t *testing.T) {
+	raw, err := os.ReadFile("../xpaymentplatforms/definition.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for region, limit := range RegionZoneLimits {
+		if !strings.Contains(string(raw), "'"+region+"'") || !strings.Contains(string(raw), fmt.Sprintf("availabilityZones <= %d", limit)) {
+			t.Errorf("the XRD's zone rule does not name %s with at most %d zones", region, limit)
+		}
 	}
 }

@@ -44,6 +44,12 @@ const (
 // +kubebuilder:validation:XValidation:rule="self.environmentSuffix == oldSelf.environmentSuffix",message="spec.environmentSuffix is immutable: every AWS name is derived from it"
 // +kubebuilder:validation:XValidation:rule="self.region == oldSelf.region",message="spec.region is immutable: moving a platform to another region means a new platform"
 // +kubebuilder:validation:XValidation:rule="!has(self.ingress) || has(self.api)",message="spec.ingress needs spec.api: the ALB serves the payment API"
+// +kubebuilder:validation:XValidation:rule="!has(self.migration) || (has(self.migration.enabled) && !self.migration.enabled) || !isCIDR((has(self.migration.source.cidr) ? self.migration.source.cidr : self.migration.source.host + '/32')) || !(['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10'].exists(r, cidr(r).containsCIDR((has(self.migration.source.cidr) ? self.migration.source.cidr : self.migration.source.host + '/32')))) || (has(self.network) && has(self.network.onPremises) && self.network.onPremises.cidrs.exists(c, isCIDR(c) && cidr(c).containsCIDR((has(self.migration.source.cidr) ? self.migration.source.cidr : self.migration.source.host + '/32'))))",message="spec.network.onPremises: the migration source's network (spec.migration.source.cidr) is private: list it in spec.network.onPremises.cidrs, reached through a transit gateway or VPN, or DMS cannot reach it"
+// +kubebuilder:validation:XValidation:rule="!has(self.migration) || (has(self.migration.enabled) && !self.migration.enabled) || isIP(self.migration.source.host) || !isCIDR((has(self.migration.source.cidr) ? self.migration.source.cidr : self.migration.source.host + '/32')) || !(['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10'].exists(r, cidr(r).containsCIDR((has(self.migration.source.cidr) ? self.migration.source.cidr : self.migration.source.host + '/32')))) || (has(self.network) && has(self.network.onPremises) && has(self.network.onPremises.dns) && (self.migration.source.host == self.network.onPremises.dns.domain || self.migration.source.host.endsWith('.' + self.network.onPremises.dns.domain)))",message="spec.network.onPremises.dns: the migration source is a hostname in a private network: forward its domain to the on-prem DNS servers (spec.network.onPremises.dns.domain must contain spec.migration.source.host)"
+// +kubebuilder:validation:XValidation:rule="!(self.region in ['us-west-1']) || !has(self.network) || !has(self.network.availabilityZones) || self.network.availabilityZones <= 2 || (has(self.network.availabilityZoneNames) && size(self.network.availabilityZoneNames) > 0) || (has(self.network.availabilityZoneIds) && size(self.network.availabilityZoneIds) > 0)",message="spec.network.availabilityZones: most accounts see only 2 zones in this region (us-west-1: usw1-az1 and usw1-az3); use 2, or list the zones your account has in spec.network.availabilityZoneIds"
+// +kubebuilder:validation:XValidation:rule="!has(self.network) || !has(self.network.availabilityZoneNames) || size(self.network.availabilityZoneNames) == 0 || !has(self.network.availabilityZoneIds) || size(self.network.availabilityZoneIds) == 0",message="spec.network: give availabilityZoneNames or availabilityZoneIds, not both"
+// +kubebuilder:validation:XValidation:rule="!has(self.network) || !has(self.network.availabilityZoneIds) || size(self.network.availabilityZoneIds) == 0 || size(self.network.availabilityZoneIds) == (has(self.network.availabilityZones) ? self.network.availabilityZones : 3)",message="spec.network.availabilityZoneIds must list exactly spec.network.availabilityZones zone IDs"
+// +kubebuilder:validation:XValidation:rule="!has(self.migration) || (has(self.migration.enabled) && !self.migration.enabled) || has(self.lambdas)",message="spec.lambdas is required while spec.migration is enabled: DMS logs in to Aurora as its own user, created and rotated by the dmsuser Lambda from the published zips"
 // +kubebuilder:validation:XValidation:rule="!has(self.cutover) || has(self.ingress)",message="spec.cutover needs spec.ingress: the new side of the cutover is the ALB"
 // +kubebuilder:validation:XValidation:rule="!has(self.cutover) || !has(self.ingress) || self.ingress.domainName.endsWith('.' + self.cutover.zoneName)",message="spec.ingress.domainName must be inside spec.cutover.zoneName"
 // +kubebuilder:validation:XValidation:rule="!has(self.database) || !has(self.database.instances) || !has(self.network) || !has(self.network.availabilityZones) || self.database.instances <= self.network.availabilityZones",message="spec.database.instances: at most one instance per availability zone (spec.network.availabilityZones)"
@@ -139,7 +145,9 @@ type XPaymentPlatformSpec struct {
 	// +optional
 	Cutover *CutoverSpec `json:"cutover,omitempty"`
 
-	// Lambdas are the migration validator and rollback trigger.
+	// Lambdas are the migration validator, the rollback trigger and the
+	// rotation of DMS's own Aurora user; required while migration is
+	// enabled.
 	// +optional
 	Lambdas *LambdasSpec `json:"lambdas,omitempty"`
 
@@ -175,6 +183,7 @@ const (
 //
 // +kubebuilder:validation:XValidation:rule="!has(self.availabilityZoneNames) || size(self.availabilityZoneNames) == 0 || size(self.availabilityZoneNames) == self.availabilityZones",message="spec.network.availabilityZoneNames must list exactly spec.network.availabilityZones names (or none)"
 // +kubebuilder:validation:XValidation:rule="!has(self.subnetPrefixLength) || cidr(self.vpcCidr).prefixLength() + 4 <= self.subnetPrefixLength",message="spec.network.subnetPrefixLength: the VPC CIDR must hold 16 subnets of this size (subnet prefix length >= VPC prefix length + 4)"
+// +kubebuilder:validation:XValidation:rule="!has(self.onPremises) || !has(self.vpcCidr) || !isCIDR(self.vpcCidr) || self.onPremises.cidrs.all(c, !isCIDR(c) || (!cidr(c).containsIP(cidr(self.vpcCidr).ip()) && !cidr(self.vpcCidr).containsIP(cidr(c).ip())))",message="spec.network.onPremises.cidrs must not overlap spec.network.vpcCidr: the VPC would route them locally"
 type NetworkSpec struct {
 	// VPCCIDR is the IPv4 block of the VPC, /16 to /24. Subnets are carved
 	// from it deterministically: public subnets in slots 0-2, app subnets in
@@ -194,13 +203,32 @@ type NetworkSpec struct {
 	AvailabilityZones int `json:"availabilityZones,omitempty"`
 
 	// AvailabilityZoneNames pins the AZs by name (e.g. us-east-2a). When
-	// empty the first availabilityZones AZs of the region (a, b, c) are used.
+	// neither names nor IDs are given the first availabilityZones AZs of the
+	// region (a, b, c) are used; in a region where accounts see fewer zones
+	// (us-west-1: two) that needs availabilityZones at most that many.
 	// +kubebuilder:validation:MaxItems=3
 	// +kubebuilder:validation:items:Pattern=`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9][a-z]$`
 	// +kubebuilder:validation:items:MaxLength=32
 	// +kubebuilder:validation:XValidation:rule="self.all(x, self.exists_one(y, y == x))",message="spec.network.availabilityZoneNames must not repeat a zone"
 	// +optional
 	AvailabilityZoneNames []string `json:"availabilityZoneNames,omitempty"`
+
+	// AvailabilityZoneIDs pins the AZs by ID (e.g. use2-az1), the same
+	// physical zone in every account (a zone's letter differs between
+	// accounts): the subnets are created by ID, and the Aurora instances in
+	// the zone name AWS reports for them. Not with availabilityZoneNames.
+	// +kubebuilder:validation:MaxItems=3
+	// +kubebuilder:validation:items:Pattern=`^[a-z]{2,6}[0-9]-az[0-9]{1,2}$`
+	// +kubebuilder:validation:items:MaxLength=16
+	// +kubebuilder:validation:XValidation:rule="self.all(x, self.exists_one(y, y == x))",message="spec.network.availabilityZoneIds must not repeat a zone"
+	// +optional
+	AvailabilityZoneIDs []string `json:"availabilityZoneIds,omitempty"`
+
+	// OnPremises connects the VPC to the on-prem network (transit gateway
+	// or site-to-site VPN, routes, DNS forwarding). Required when the
+	// migration source is in a private network.
+	// +optional
+	OnPremises *OnPremisesSpec `json:"onPremises,omitempty"`
 
 	// SubnetPrefixLength is the size of every subnet. Defaults to the VPC
 	// prefix length + 4 (a /20 in a /16), at most /28.
@@ -289,6 +317,15 @@ type XPaymentPlatformStatus struct {
 	// its value).
 	// +optional
 	DBSecretARN string `json:"dbSecretArn,omitempty"`
+
+	// DBEngine is the Aurora PostgreSQL version running and the dates its
+	// major leaves standard support and RDS Extended Support charges start.
+	// +optional
+	DBEngine *EngineStatus `json:"dbEngine,omitempty"`
+
+	// OnPremises is how the VPC reaches the on-prem network.
+	// +optional
+	OnPremises *OnPremisesStatus `json:"onPremises,omitempty"`
 
 	// DMSReplicationTaskARN is the DMS full-load-and-CDC task.
 	// +optional

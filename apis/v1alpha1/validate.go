@@ -22,6 +22,7 @@ var (
 	suffixRE    = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
 	regionRE    = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$`)
 	azRE        = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9][a-z]$`)
+	azIDRE      = regexp.MustCompile(`^[a-z]{2,6}[0-9]-az[0-9]{1,2}$`)
 	tagValueRE  = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
 	retentions  = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
 	reservedTag = []string{"Environment", "Project", "Team", "CostCenter", "ManagedBy"}
@@ -94,6 +95,10 @@ func (s *XPaymentPlatformSpec) Validate() field.ErrorList {
 		errs = append(errs, field.Invalid(root.Child("providerConfigName"), s.ProviderConfigName, "must name a ProviderConfig (1-253 characters)"))
 	}
 	errs = append(errs, s.Network.validate(root.Child("network"), s)...)
+	if o := s.Network.OnPremises; o != nil {
+		errs = append(errs, o.validate(root.Child("network", "onPremises"), s.Network.VPCCIDR)...)
+	}
+	errs = append(errs, s.validateReach(root)...)
 	errs = append(errs, s.Database.validate(root.Child("database"), s)...)
 	if s.Migration != nil {
 		errs = append(errs, s.Migration.validate(root.Child("migration"), s)...)
@@ -110,6 +115,8 @@ func (s *XPaymentPlatformSpec) Validate() field.ErrorList {
 	}
 	if s.Lambdas != nil {
 		errs = append(errs, s.Lambdas.validate(root.Child("lambdas"))...)
+	} else if s.MigrationEnabled() {
+		errs = append(errs, field.Required(root.Child("lambdas"), "required while spec.migration is enabled: DMS logs in to Aurora as its own user, created and rotated by the dmsuser Lambda from the published zips"))
 	}
 	return errs
 }
@@ -147,6 +154,31 @@ func (n *NetworkSpec) validate(p *field.Path, s *XPaymentPlatformSpec) field.Err
 	var errs field.ErrorList
 	if n.AvailabilityZones < 2 || n.AvailabilityZones > 3 {
 		errs = append(errs, field.NotSupported(p.Child("availabilityZones"), n.AvailabilityZones, []string{"2", "3"}))
+	}
+	if limit, ok := RegionZoneLimits[s.Region]; ok && n.AvailabilityZones > limit && len(n.AvailabilityZoneNames) == 0 && len(n.AvailabilityZoneIDs) == 0 {
+		errs = append(errs, field.Invalid(p.Child("availabilityZones"), n.AvailabilityZones,
+			fmt.Sprintf("most accounts see only %d zones in this region (%s); use %d, or list the zones your account has in spec.network.availabilityZoneIds", limit, s.Region, limit)))
+	}
+	if len(n.AvailabilityZoneNames) > 0 && len(n.AvailabilityZoneIDs) > 0 {
+		errs = append(errs, field.Invalid(p.Child("availabilityZoneIds"), n.AvailabilityZoneIDs, "give availabilityZoneNames or availabilityZoneIds, not both"))
+	}
+	if len(n.AvailabilityZoneIDs) > 0 {
+		errs = append(errs, tooMany(p.Child("availabilityZoneIds"), len(n.AvailabilityZoneIDs), 3)...)
+		if len(n.AvailabilityZoneIDs) != n.AvailabilityZones {
+			errs = append(errs, field.Invalid(p.Child("availabilityZoneIds"), n.AvailabilityZoneIDs,
+				fmt.Sprintf("must list exactly spec.network.availabilityZones (%d) zone IDs", n.AvailabilityZones)))
+		}
+		seen := map[string]bool{}
+		for i, id := range n.AvailabilityZoneIDs {
+			ip := p.Child("availabilityZoneIds").Index(i)
+			switch {
+			case !azIDRE.MatchString(id) || len(id) > 16:
+				errs = append(errs, field.Invalid(ip, id, "must be a zone ID such as use2-az1 (aws ec2 describe-availability-zones --query 'AvailabilityZones[].ZoneId')"))
+			case seen[id]:
+				errs = append(errs, field.Duplicate(ip, id))
+			}
+			seen[id] = true
+		}
 	}
 	if len(n.AvailabilityZoneNames) > 0 {
 		errs = append(errs, tooMany(p.Child("availabilityZoneNames"), len(n.AvailabilityZoneNames), 3)...)
@@ -258,16 +290,23 @@ func (l *LambdasSpec) validate(p *field.Path) field.ErrorList {
 	if !semverRE.MatchString(l.Version) || utf8.RuneCountInString(l.Version) > 64 {
 		errs = append(errs, field.Invalid(p.Child("version"), l.Version, "must be a version such as v0.1.0 (the zips are at payment-platform/<version>/<name>.zip)"))
 	}
-	for name, h := range map[string]string{"validation": l.SourceCodeHashes.Validation, "rollback": l.SourceCodeHashes.Rollback} {
+	hashes := map[string]string{"dmsUser": l.SourceCodeHashes.DMSUser}
+	if l.SourceCodeHashes.Validation != "" || l.SourceCodeHashes.Rollback != "" || l.SourceSecretARN != "" {
+		hashes["validation"], hashes["rollback"] = l.SourceCodeHashes.Validation, l.SourceCodeHashes.Rollback
+	}
+	for name, h := range hashes {
 		if !hashRE.MatchString(h) {
 			errs = append(errs, field.Invalid(p.Child("sourceCodeHashes", name), h, "must be the zip's base64 SHA-256 that make lambdas prints"))
 		}
 	}
 	sort.Slice(errs, func(i, j int) bool { return errs[i].Field < errs[j].Field })
-	if !secretRE.MatchString(l.SourceSecretARN) || utf8.RuneCountInString(l.SourceSecretARN) > maxARN {
+	if (l.SourceSecretARN == "") != (l.HMACSecretARN == "") {
+		errs = append(errs, field.Invalid(p.Child("hmacSecretArn"), l.HMACSecretARN, "sourceSecretArn and hmacSecretArn come together (they turn on the validator)"))
+	}
+	if l.SourceSecretARN != "" && (!secretRE.MatchString(l.SourceSecretARN) || utf8.RuneCountInString(l.SourceSecretARN) > maxARN) {
 		errs = append(errs, field.Invalid(p.Child("sourceSecretArn"), l.SourceSecretARN, "must be a Secrets Manager secret ARN"))
 	}
-	if !secretRE.MatchString(l.HMACSecretARN) || utf8.RuneCountInString(l.HMACSecretARN) > maxARN {
+	if l.HMACSecretARN != "" && (!secretRE.MatchString(l.HMACSecretARN) || utf8.RuneCountInString(l.HMACSecretARN) > maxARN) {
 		errs = append(errs, field.Invalid(p.Child("hmacSecretArn"), l.HMACSecretARN, "must be a Secrets Manager secret ARN"))
 	}
 	errs = append(errs, tooMany(p.Child("tables"), len(l.Tables), 100)...)

@@ -3,7 +3,6 @@ package main
 import (
 	_ "embed"
 	"fmt"
-	"net/netip"
 	"strings"
 	"text/template"
 
@@ -46,27 +45,28 @@ type Names struct {
 	Aurora, DMSInstance, Task, API, ALB, WAF string
 	Validation, Rollback, Alarms, Dashboard  string
 	DashboardURL                             string
-	// ReplicationSlot is the logical replication slot DMS creates on the
-	// source (contract.ReplicationSlot).
-	ReplicationSlot string
+	// DMSUserSecret holds DMS's own Aurora user, created and rotated by
+	// its Lambda; DMSUser is that user.
+	DMSUserSecret, DMSUser string
 }
 
 // NamesOf computes the names with the function's own naming.
 func NamesOf(spec *v1alpha1.XPaymentPlatformSpec) Names {
 	p := fn.NewPlan(spec, nil)
 	return Names{
-		Aurora:          p.DBClusterIdentifier(),
-		DMSInstance:     p.Name(fn.ResDMSInstance),
-		Task:            p.Name(fn.ResMigrationTask),
-		API:             p.APIFunctionName(),
-		ALB:             p.Name(fn.ResALB),
-		WAF:             p.Name(fn.ResWAF),
-		Validation:      p.Name(resValidation),
-		Rollback:        p.Name(resRollback),
-		Alarms:          p.Name(fn.ResAlarmsTopic),
-		Dashboard:       p.DashboardName(),
-		DashboardURL:    p.DashboardURL(),
-		ReplicationSlot: contract.ReplicationSlot(spec.EnvironmentSuffix),
+		Aurora:        p.DBClusterIdentifier(),
+		DMSInstance:   p.Name(fn.ResDMSInstance),
+		Task:          p.Name(fn.ResMigrationTask),
+		API:           p.APIFunctionName(),
+		ALB:           p.Name(fn.ResALB),
+		WAF:           p.Name(fn.ResWAF),
+		Validation:    p.Name(resValidation),
+		Rollback:      p.Name(resRollback),
+		Alarms:        p.Name(fn.ResAlarmsTopic),
+		Dashboard:     p.DashboardName(),
+		DashboardURL:  p.DashboardURL(),
+		DMSUserSecret: p.Name(fn.ResDMSUserSecret),
+		DMSUser:       contract.DMSUsernameDefault,
 	}
 }
 
@@ -139,7 +139,9 @@ type runbook struct {
 
 // migration is what the DMS sections need beyond the spec's values.
 type migration struct {
-	MultiAZ, StartReplication, Validation, ManageAccountRoles bool
+	MultiAZ, StartReplication, SchemaReady, Validation, ManageAccountRoles bool
+	// CASecret is the source CA's secret (verify-ca/verify-full).
+	CASecret string
 	// SecretNamespace holds the source password's secret.
 	SecretNamespace string
 	// PrivateSource: the source CIDR is a private network, which DMS
@@ -204,6 +206,11 @@ type commands struct {
 	CreateSecret, DescribeTask, TableStatistics, Validate string
 	// The account's DMS roles, when the claim does not manage them.
 	CreateAccountRoles string
+	// The source CA's secret; the target schema and the gate that starts
+	// the task; DMS's user's first rotation.
+	CreateCASecret, LoadSchema, SchemaReady, DMSUserRotated string
+	// The VPN's configuration for the on-prem device.
+	VPNConfig string
 	// Cutover: the old system's health check and the rollback Lambda.
 	OldSystemHealth, RecordRollback string
 }
@@ -252,6 +259,9 @@ func newRunbook(c *Claim, source string) *runbook {
 		CutoverAll:       c.Get(`{.status.cutover}{"\n"}`),
 		RollbackStatus:   c.Get(`{.status.cutover.rollback}{" "}{.status.cutover.weights.old}{"/"}{.status.cutover.weights.new}{" "}{.status.cutover.message}{"\n"}`),
 		StartReplication: c.Patch(`{"spec":{"migration":{"startReplication":true}}}`),
+		SchemaReady:      c.Patch(`{"spec":{"migration":{"schemaReady":true}}}`),
+		DMSUserRotated: fmt.Sprintf("aws secretsmanager describe-secret --region %s --secret-id %s --query '[LastRotatedDate,RotationEnabled]' --output text",
+			s.Region, n.DMSUserSecret),
 		DisableMigration: c.Patch(`{"spec":{"migration":{"enabled":false}}}`),
 		Rollback:         c.RollbackPatch(true),
 		Resume:           c.RollbackPatch(false),
@@ -271,12 +281,24 @@ func newRunbook(c *Claim, source string) *runbook {
 			ns = c.Namespace
 		}
 		r.Migration = &migration{
-			MultiAZ: *m.MultiAZ, StartReplication: *m.StartReplication, Validation: *m.Validation, ManageAccountRoles: *m.ManageAccountRoles,
-			SecretNamespace: ns,
-			PrivateSource:   privateCIDR(m.Source.CIDR),
+			MultiAZ: *m.MultiAZ, StartReplication: *m.StartReplication, SchemaReady: *m.SchemaReady, Validation: *m.Validation,
+			ManageAccountRoles: *m.ManageAccountRoles,
+			SecretNamespace:    ns,
+			PrivateSource:      s.PrivateSource(),
 		}
 		r.Cmd.CreateSecret = fmt.Sprintf("kubectl -n %s create secret generic %s --from-file=%s=./source-password", ns, ref.Name, ref.Key)
 		r.Cmd.CreateAccountRoles = createAccountRoles(s)
+		if ca := m.Source.CACertificateSecretRef; ca != nil {
+			caNS := ca.Namespace
+			if caNS == "" {
+				caNS = c.Namespace
+			}
+			r.Migration.CASecret = caNS + "/" + ca.Name
+			r.Cmd.CreateCASecret = fmt.Sprintf("kubectl -n %s create secret generic %s --from-file=%s=./source-ca.pem", caNS, ca.Name, ca.Key)
+		}
+		r.Cmd.LoadSchema = loadSchema(c, s)
+		r.Cmd.VPNConfig = fmt.Sprintf("aws ec2 describe-vpn-connections --region %s --vpn-connection-ids \"$(%s)\" --query 'VpnConnections[0].CustomerGatewayConfiguration' --output text",
+			s.Region, c.Get(`{.status.onPremises.vpnConnectionId}`))
 	}
 	if r.NoCutover == "" {
 		cu := s.Cutover
@@ -321,15 +343,22 @@ func noCutover(s *v1alpha1.XPaymentPlatformSpec) string {
 	return ""
 }
 
-// privateCIDR says whether the source's CIDR is a private network.
-func privateCIDR(cidr string) bool {
-	pfx, err := netip.ParsePrefix(cidr)
-	return err == nil && pfx.Addr().IsPrivate()
-}
-
 // createAccountRoles creates the roles DMS looks up by name, trusted by DMS
 // only, with the AWS managed policy each needs; continuation lines are
 // indented for a code block inside a list item.
+// loadSchema copies the source's schema (no data) into Aurora as the master
+// user, whose password RDS keeps in the secret the claim's status names;
+// TLS is verified with the RDS CA bundle.
+func loadSchema(c *Claim, s *v1alpha1.XPaymentPlatformSpec) string {
+	src := s.Migration.Source
+	return fmt.Sprintf("pg_dump --schema-only --no-owner --no-privileges -h %s -p %d -U %s -d %s -f schema.sql\n", src.Host, src.Port, src.Username, src.DatabaseName) +
+		"curl -sO https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem\n" +
+		"DB_HOST=$(" + c.Get(`{.status.dbClusterEndpoint}`) + ")\n" +
+		"SECRET_ARN=$(" + c.Get(`{.status.dbSecretArn}`) + ")\n" +
+		fmt.Sprintf("PGPASSWORD=$(aws secretsmanager get-secret-value --region %s --secret-id \"$SECRET_ARN\" --query SecretString --output text | jq -r .password) \\\n", s.Region) +
+		fmt.Sprintf("  psql \"host=$DB_HOST port=5432 dbname=%s user=%s sslmode=verify-full sslrootcert=global-bundle.pem\" -v ON_ERROR_STOP=1 -f schema.sql", s.Database.DatabaseName, s.Database.MasterUsername)
+}
+
 func createAccountRoles(s *v1alpha1.XPaymentPlatformSpec) string {
 	const trust = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"dms.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
 	partition := (&fn.Plan{Spec: s}).Partition()

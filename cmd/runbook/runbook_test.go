@@ -95,7 +95,10 @@ func TestProdRunbook(t *testing.T) {
 		"`payment-alarms-prod`", "`payment-waf-prod`",
 		`{.status.migration.phase}`, `{.status.conditions[?(@.type=="CutoverReady")].status}`, `{.status.conditions[?(@.type=="MigrationHealthy")].status}`,
 		"expect `10 90/10`", "expect `50 50/50`", "expect `100 0/100`",
-		"pg_drop_replication_slot('payment_migration_prod')",
+		"SELECT slot_name, plugin, active FROM pg_replication_slots;",
+		"aws secretsmanager describe-secret --region us-east-2 --secret-id payment-dms-user-secret-prod",
+		"pg_dump --schema-only --no-owner --no-privileges -h pg-payments.corp.example.com -p 5432 -U dms_replicator -d payments -f schema.sql",
+		"`payments/payments-source-ca`", "`DROP ROLE dms_migration;`",
 		"| **Total** (rounded up) |",
 	} {
 		if !strings.Contains(md, want) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/acme-payments/xpaymentplatform/apis/v1alpha1"
 	"reflect"
 	"slices"
 	"strings"
@@ -306,7 +307,11 @@ func TestRenderBranches(t *testing.T) {
 		edit func(c *Claim)
 		says string
 	}{
-		"replication stopped":    {func(c *Claim) { c.Spec.Migration.StartReplication = &f }, "This claim has `startReplication: false`"},
+		"replication stopped": {func(c *Claim) { c.Spec.Migration.StartReplication = &f }, "and `startReplication: false`: the task is created stopped"},
+		"schema not loaded":   {func(c *Claim) { c.Spec.Migration.SchemaReady = &f }, "This claim has `schemaReady: false`: the task is created but not started"},
+		"source CA": {func(c *Claim) {
+			c.Spec.Migration.Source.SSLMode, c.Spec.Migration.Source.CACertificateSecretRef = "verify-full", &v1alpha1.CertificateSecretRef{Name: "src-ca", Key: "ca.crt"}
+		}, "against the CA in the Kubernetes secret `payments/src-ca`"},
 		"no DMS validation":      {func(c *Claim) { c.Spec.Migration.Validation = &f }, "DMS row validation is off in this claim"},
 		"single-AZ":              {func(c *Claim) { c.Spec.Migration.MultiAZ = &f }, "(dms.r5.large, single-AZ)"},
 		"account roles managed":  {func(c *Claim) { tr := true; c.Spec.Migration.ManageAccountRoles = &tr }, "this claim creates them if the account lacks them"},

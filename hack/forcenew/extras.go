@@ -54,6 +54,10 @@ var extras = []extra{
 		TF: "storage_type", Type: "string", Condition: forcenew.CondNotAurora,
 		Reason: "CustomizeDiff customdiff.ForceNewIf(storage_type) in internal/service/rds/cluster.go",
 	}},
+	{TerraformType: "aws_route53_resolver_rule", Matches: []string{`"resolver_endpoint_id"`}, Field: forcenew.Field{
+		TF: "resolver_endpoint_id", Type: "string",
+		Reason: "schema ForceNew in internal/service/route53resolver/rule.go; its CustomizeDiff resourceRuleCustomizeDiff also forces it when cleared",
+	}},
 	{TerraformType: "aws_subnet", Matches: []string{`"ipv6_cidr_block"`}, Field: forcenew.Field{
 		TF: "ipv6_cidr_block", Type: "string", Condition: forcenew.CondAssignIPv6OnCreation,
 		Reason: "CustomizeDiff customdiff.ForceNewIf(ipv6_cidr_block) in internal/service/ec2/vpc_subnet.go",

@@ -28,6 +28,8 @@ import (
 	rdsv2 "github.com/upbound/provider-aws/v2/apis/cluster/rds/v1beta2"
 	route53 "github.com/upbound/provider-aws/v2/apis/cluster/route53/v1beta1"
 	route53v2 "github.com/upbound/provider-aws/v2/apis/cluster/route53/v1beta2"
+	route53resolver "github.com/upbound/provider-aws/v2/apis/cluster/route53resolver/v1beta1"
+	secretsmanager "github.com/upbound/provider-aws/v2/apis/cluster/secretsmanager/v1beta1"
 	secretsmanagerv2 "github.com/upbound/provider-aws/v2/apis/cluster/secretsmanager/v1beta2"
 	sns "github.com/upbound/provider-aws/v2/apis/cluster/sns/v1beta1"
 	wafv2 "github.com/upbound/provider-aws/v2/apis/cluster/wafv2/v1beta1"
@@ -47,8 +49,8 @@ var SchemeBuilder = runtime.SchemeBuilder{
 	kms.AddToScheme,
 	lambda.AddToScheme, lambdav2.AddToScheme,
 	rds.AddToScheme, rdsv2.AddToScheme,
-	route53.AddToScheme, route53v2.AddToScheme,
-	secretsmanagerv2.AddToScheme,
+	route53.AddToScheme, route53v2.AddToScheme, route53resolver.AddToScheme,
+	secretsmanager.AddToScheme, secretsmanagerv2.AddToScheme,
 	sns.AddToScheme,
 	wafv2.AddToScheme,
 }

@@ -431,6 +431,25 @@ var copied = []string{
 // formField converts an XRD schema node to a form field: title from the
 // name, description as help text, validation kept, objects recursed.
 func formField(name string, s map[string]any, path string) (ordered, error) {
+	return formFieldIn(name, s, path, false)
+}
+
+// hasList reports whether an object's own fields include a list.
+func hasList(props map[string]any) bool {
+	for _, v := range props {
+		if ps, _ := v.(map[string]any); ps["type"] == "array" {
+			return true
+		}
+	}
+	return false
+}
+
+// formFieldIn is formField for a field its parent may leave out
+// (optional): an optional object with a list field is created by the form
+// as soon as it fills that list with [] (rjsf's getDefaultFormState), so
+// its required fields cannot be required by the form; its help names them
+// and the template's validation against the XRD enforces them.
+func formFieldIn(name string, s map[string]any, path string, optional bool) (ordered, error) {
 	t, _ := s["type"].(string)
 	if t == "" {
 		return nil, fmt.Errorf("%s: no type; the form cannot offer it", path)
@@ -456,18 +475,24 @@ func formField(name string, s map[string]any, path string) (ordered, error) {
 	desc, _ := s["description"].(string)
 	switch t {
 	case "object":
+		p, hasProps := s["properties"].(map[string]any)
+		req := toStrings(s["required"])
+		soft := optional && hasProps && hasList(p) && len(req) > 0
+		if soft {
+			desc = strings.TrimSpace(desc) + " When set, it needs " + strings.Join(req, ", ") + "."
+		}
 		if desc != "" {
 			f = append(f, field{"description", oneLine(desc)})
 		}
-		if p, ok := s["properties"].(map[string]any); ok {
-			req := toStrings(s["required"])
-			if len(req) > 0 {
+		if hasProps {
+			if len(req) > 0 && !soft {
 				f = append(f, field{"required", toAny(req)})
 			}
 			props := ordered{}
 			for _, k := range orderFields(sortedKeys(p), req) {
 				ps, _ := p[k].(map[string]any)
-				sub, err := formField(k, ps, path+"."+k)
+				_, hasDefault := ps["default"]
+				sub, err := formFieldIn(k, ps, path+"."+k, !slices.Contains(req, k) && !hasDefault)
 				if err != nil {
 					return nil, err
 				}

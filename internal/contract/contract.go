@@ -3,11 +3,8 @@
 // namespace and dimensions the Lambdas publish and the alarms watch, the
 // environment the function gives the Lambdas and they read, the
 // validation's check types, request and result, where the Lambda zips are
-// published, and the DMS replication slot the runbook tells operators to
-// drop.
+// published, and DMS's own Aurora user.
 package contract
-
-import "strings"
 
 // Metrics the Lambdas publish (CloudWatch Embedded Metric Format) and the
 // platform's alarms and dashboard watch.
@@ -167,11 +164,4 @@ type DMSUserSecret struct {
 	Username string `json:"username"`
 	Password string `json:"password"`
 	DBName   string `json:"dbname"`
-}
-
-// ReplicationSlot is the logical replication slot DMS creates on the
-// source for a platform: what the runbook tells operators to drop after the
-// cutover.
-func ReplicationSlot(environmentSuffix string) string {
-	return "payment_migration_" + strings.ReplaceAll(environmentSuffix, "-", "_")
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash/crc32"
+	utilversion "k8s.io/apimachinery/pkg/util/version"
 	"strconv"
 	"strings"
 	"time"
@@ -148,7 +149,17 @@ var rules = map[string]rule{
 			"defaultNetworkAclId":    "acl-" + c.h("default-acl", 17),
 		}
 	}),
-	"ec2/Subnet":          prefixed("subnet", "subnet", nil),
+	// A subnet placed by zone ID reports its zone's name: this account's
+	// mapping is simulated as the ID's number read as the zone letter
+	// (az1 -> a); AWS maps IDs to letters per account.
+	"ec2/Subnet": prefixed("subnet", "subnet", func(c *obsCtx, _ string) map[string]any {
+		id := c.param("availabilityZoneId")
+		_, n, ok := strings.Cut(id, "-az")
+		if !ok || n == "" || n[0] < '1' || n[0] > '9' {
+			return nil
+		}
+		return map[string]any{"availabilityZone": c.region + string(rune('a'+n[0]-'1'))}
+	}),
 	"ec2/InternetGateway": prefixed("igw", "internet-gateway", nil),
 	"ec2/EIP": prefixed("eipalloc", "elastic-ip", func(c *obsCtx, id string) map[string]any {
 		a, b, d := c.byte("ip", 0), c.byte("ip", 1), c.byte("ip", 2)
@@ -197,6 +208,35 @@ var rules = map[string]rule{
 	"ec2/VPCEndpointRouteTableAssociation": fromProvider(func(c *obsCtx) string {
 		return fmt.Sprintf("a-%s%d", c.param("vpcEndpointId"), stringHashcode(c.param("routeTableId")))
 	}, nil),
+	// The on-prem connectivity. aws_ec2_transit_gateway_vpc_attachment,
+	// aws_vpn_gateway, aws_customer_gateway and aws_vpn_connection take the
+	// EC2 IDs; aws_vpn_connection_route's ID is "<cidr>:<vpn connection>"
+	// and aws_vpn_gateway_route_propagation's "<vgw>_<route table>"
+	// (their resource*Create functions).
+	"ec2/TransitGatewayVPCAttachment": prefixed("tgw-attach", "transit-gateway-attachment", func(c *obsCtx, _ string) map[string]any {
+		return map[string]any{"vpcOwnerId": c.account}
+	}),
+	"ec2/VPNGateway":      prefixed("vgw", "vpn-gateway", nil),
+	"ec2/CustomerGateway": prefixed("cgw", "customer-gateway", nil),
+	"ec2/VPNConnection": prefixed("vpn", "vpn-connection", func(c *obsCtx, _ string) map[string]any {
+		return map[string]any{"tunnel1Address": fmt.Sprintf("18.%d.%d.%d", c.byte("t1", 0), c.byte("t1", 1), c.byte("t1", 2)),
+			"tunnel2Address": fmt.Sprintf("34.%d.%d.%d", c.byte("t2", 0), c.byte("t2", 1), c.byte("t2", 2))}
+	}),
+	"ec2/VPNConnectionRoute": fromProvider(func(c *obsCtx) string {
+		return c.param("destinationCidrBlock") + ":" + c.param("vpnConnectionId")
+	}, nil),
+	"ec2/VPNGatewayRoutePropagation": fromProvider(func(c *obsCtx) string {
+		return c.param("vpnGatewayId") + "_" + c.param("routeTableId")
+	}, nil),
+	// Route 53 Resolver: rslvr-out-, rslvr-rr- and rslvr-rrassoc- IDs
+	// with 17 hex digits, as AWS returns them.
+	"route53resolver/Endpoint": fromProvider(func(c *obsCtx) string { return "rslvr-out-" + c.h("id", 17) }, func(c *obsCtx, id string) map[string]any {
+		return map[string]any{"arn": c.arn("route53resolver", "resolver-endpoint/"+id), "hostVpcId": "vpc-" + c.h("vpc", 17)}
+	}),
+	"route53resolver/Rule": fromProvider(func(c *obsCtx) string { return "rslvr-rr-" + c.h("id", 17) }, func(c *obsCtx, id string) map[string]any {
+		return map[string]any{"arn": c.arn("route53resolver", "resolver-rule/"+id), "ownerId": c.account, "shareStatus": "NOT_SHARED"}
+	}),
+	"route53resolver/RuleAssociation": fromProvider(func(c *obsCtx) string { return "rslvr-rrassoc-" + c.h("id", 17) }, nil),
 	// aws_route: routeCreateID, "r-" + route table + StringHashcode(destination).
 	"ec2/Route": fromProvider(func(c *obsCtx) string {
 		dst := c.param("destinationCidrBlock")
@@ -276,36 +316,7 @@ var rules = map[string]rule{
 	// IdentifierFromProvider; the ID and outputs come from invocation.go.
 	"lambda/Invocation": {},
 
-	"rds/Cluster": named(func(c *obsCtx, id string) map[string]any {
-		host := c.h("host", 12)
-		port := c.params["port"]
-		if port == nil {
-			port = int64(5432)
-			if strings.Contains(c.param("engine"), "mysql") {
-				port = int64(3306)
-			}
-		}
-		out := map[string]any{
-			"arn":               c.arn("rds", "cluster:"+id),
-			"clusterResourceId": "cluster-" + c.upper("resource", 26),
-			"endpoint":          id + ".cluster-" + host + "." + c.region + ".rds.amazonaws.com",
-			"readerEndpoint":    id + ".cluster-ro-" + host + "." + c.region + ".rds.amazonaws.com",
-			"hostedZoneId":      "Z2XHWR1WZ565X2",
-			"port":              port,
-		}
-		if b, _ := c.params["manageMasterUserPassword"].(bool); b {
-			key := c.param("masterUserSecretKmsKeyId")
-			if key == "" { // the account's aws/secretsmanager key
-				key = c.arn("kms", "key/"+c.uuid("secretsmanager-key"))
-			}
-			out["masterUserSecret"] = []any{map[string]any{
-				"kmsKeyId":     key,
-				"secretArn":    c.arn("secretsmanager", "secret:rds!cluster-"+c.uuid("secret")+"-"+c.h("suffix", 6)),
-				"secretStatus": "active",
-			}}
-		}
-		return out
-	}),
+	"rds/Cluster": {nameInit: true, outputs: clusterOutputs},
 	"rds/ClusterInstance": named(func(c *obsCtx, id string) map[string]any {
 		return map[string]any{
 			"arn": c.arn("rds", "db:"+id), "dbiResourceId": "db-" + c.upper("resource", 26),
@@ -433,6 +444,17 @@ var rules = map[string]rule{
 				c.param("resourceId")+":policyName/"+id),
 			"alarmArns": []any{},
 		}
+	}),
+	// aws_secretsmanager_secret: the ID is the ARN, the name plus a hyphen
+	// and six random characters (resourceSecretCreate sets d.SetId to the
+	// CreateSecret output's ARN).
+	"secretsmanager/Secret": fromProvider(func(c *obsCtx) string {
+		return c.arn("secretsmanager", "secret:"+c.param("name")+"-"+c.h("suffix", 6))
+	}, func(_ *obsCtx, id string) map[string]any { return map[string]any{"arn": id} }),
+	// aws_dms_certificate: the ID is certificate_id; ImportCertificate
+	// returns the ARN, arn:aws:dms:<region>:<account>:cert:<26 upper>.
+	"dms/Certificate": named(func(c *obsCtx, _ string) map[string]any {
+		return map[string]any{"certificateArn": c.arn("dms", "cert:"+c.upper("arn", 26))}
 	}),
 	"secretsmanager/SecretRotation": fromProvider(func(c *obsCtx) string { return c.param("secretId") }, func(_ *obsCtx, _ string) map[string]any {
 		return map[string]any{"rotationEnabled": true}
@@ -566,4 +588,60 @@ func stringHashcode(s string) int {
 		return -v
 	}
 	return 0
+}
+
+// clusterOutputs: engine_version_actual is the version RDS runs. A desired
+// version at or below it changes nothing (provider-aws's custom diff for
+// aws_rds_cluster drops an engine_version diff that is not an upgrade:
+// config/cluster/rds/config.go); a higher one upgrades.
+func clusterOutputs(c *obsCtx, id string, prev map[string]any) map[string]any {
+	out := clusterCoreOutputs(c, id)
+	actual, _ := prev["engineVersionActual"].(string)
+	if want := c.param("engineVersion"); want != "" && (actual == "" || versionAbove(want, actual)) {
+		actual = want
+	}
+	if actual != "" {
+		out["engineVersionActual"] = actual
+	}
+	return out
+}
+
+func versionAbove(a, b string) bool {
+	va, err := utilversion.ParseGeneric(a)
+	if err != nil {
+		return false
+	}
+	vb, err := utilversion.ParseGeneric(b)
+	return err == nil && va.GreaterThan(vb)
+}
+
+func clusterCoreOutputs(c *obsCtx, id string) map[string]any {
+	host := c.h("host", 12)
+	port := c.params["port"]
+	if port == nil {
+		port = int64(5432)
+		if strings.Contains(c.param("engine"), "mysql") {
+			port = int64(3306)
+		}
+	}
+	out := map[string]any{
+		"arn":               c.arn("rds", "cluster:"+id),
+		"clusterResourceId": "cluster-" + c.upper("resource", 26),
+		"endpoint":          id + ".cluster-" + host + "." + c.region + ".rds.amazonaws.com",
+		"readerEndpoint":    id + ".cluster-ro-" + host + "." + c.region + ".rds.amazonaws.com",
+		"hostedZoneId":      "Z2XHWR1WZ565X2",
+		"port":              port,
+	}
+	if b, _ := c.params["manageMasterUserPassword"].(bool); b {
+		key := c.param("masterUserSecretKmsKeyId")
+		if key == "" { // the account's aws/secretsmanager key
+			key = c.arn("kms", "key/"+c.uuid("secretsmanager-key"))
+		}
+		out["masterUserSecret"] = []any{map[string]any{
+			"kmsKeyId":     key,
+			"secretArn":    c.arn("secretsmanager", "secret:rds!cluster-"+c.uuid("secret")+"-"+c.h("suffix", 6)),
+			"secretStatus": "active",
+		}}
+	}
+	return out
 }

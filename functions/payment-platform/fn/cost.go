@@ -27,6 +27,8 @@ import (
 	rds "github.com/upbound/provider-aws/v2/apis/cluster/rds/v1beta1"
 	rdsv2 "github.com/upbound/provider-aws/v2/apis/cluster/rds/v1beta2"
 	route53 "github.com/upbound/provider-aws/v2/apis/cluster/route53/v1beta1"
+	route53resolver "github.com/upbound/provider-aws/v2/apis/cluster/route53resolver/v1beta1"
+	secretsmanager "github.com/upbound/provider-aws/v2/apis/cluster/secretsmanager/v1beta1"
 	wafv2 "github.com/upbound/provider-aws/v2/apis/cluster/wafv2/v1beta1"
 )
 
@@ -104,6 +106,15 @@ const (
 	// cold start, DMS, the validation Lambda).
 	SecretRequestsPerMonth = 50_000.0
 
+	// OnPremGBPerMonth is the traffic to and from the on-prem network a
+	// month while migrating: DMS change capture and the validator's reads
+	// (the one-off full load of the source comes on top in its month).
+	OnPremGBPerMonth = 50.0
+	// ResolverQueriesMillions are the corporate-domain queries a month the
+	// outbound endpoint forwards (DMS and the validator resolving the
+	// source).
+	ResolverQueriesMillions = 1.0
+
 	// Log volumes a month besides the API's (computed from invocations).
 	FlowLogGBPerAZ   = 5.0 // VPC flow logs (ALL traffic, 1-minute aggregation)
 	DatabaseLogGB    = 2.0 // postgresql log: connections and statements over 1 s
@@ -162,10 +173,31 @@ func PriceResources(spec *v1alpha1.XPaymentPlatformSpec, resources []Desired) (v
 		maxCents += cents(l.Max)
 	}
 	return v1alpha1.CostEstimate{
-		Min:        int((minCents + 99) / 100),
-		Max:        int((maxCents + 99) / 100),
-		PriceTable: PriceTableName,
+		Min:             int((minCents + 99) / 100),
+		Max:             int((maxCents + 99) / 100),
+		PriceTable:      PriceTableName,
+		ExtendedSupport: e.extendedSupport(),
 	}, lines, nil
+}
+
+// extendedSupport is what RDS Extended Support adds per month once the
+// cluster's major leaves standard support: every ACU-hour is charged
+// (Aurora user guide, "Amazon RDS Extended Support charges"), at the
+// cluster's minimum and maximum capacity. Not in the totals: it starts on a
+// date, and a major version upgrade before it avoids it.
+func (e estimator) extendedSupport() *v1alpha1.ExtendedSupportEstimate {
+	c := e.inv.cluster
+	if c == nil {
+		return nil
+	}
+	lc, ok := v1alpha1.AuroraPostgreSQLLifecycles[e.s.Database.EngineMajor()]
+	if !ok {
+		return nil
+	}
+	n := float64(e.inv.instances)
+	lo, hi := deref(c.Serverlessv2ScalingConfiguration.MinCapacity), deref(c.Serverlessv2ScalingConfiguration.MaxCapacity)
+	month := func(acu float64) int { return int((cents(n*acu*HoursPerMonth*e.p.ExtendedSupportACUHour) + 99) / 100) }
+	return &v1alpha1.ExtendedSupportEstimate{From: lc.ExtendedSupportFrom, Min: month(lo), Max: month(hi)}
 }
 
 // pricesOf is the price table of a spec that can be priced: defaulted, in
@@ -208,8 +240,10 @@ type inventory struct {
 	healthChecks     []*route53.HealthCheckParameters
 	keys             int
 	managedSecrets   int
-	alarms           []*cloudwatchv2.MetricAlarmParameters
-	dashboards       int
+	// The on-prem connectivity.
+	tgwAttachments, vpns, resolverENIs int
+	alarms                             []*cloudwatchv2.MetricAlarmParameters
+	dashboards                         int
 	// logGroups are the log groups by composition-resource name.
 	logGroups map[resource.Name]*cwlogs.GroupParameters
 	// validator and replication: the validation Lambda and the DMS task
@@ -236,6 +270,14 @@ func takeInventory(resources []Desired) inventory {
 			if o.Spec.ForProvider.ManageMasterUserPassword != nil && *o.Spec.ForProvider.ManageMasterUserPassword {
 				inv.managedSecrets++
 			}
+		case *ec2.TransitGatewayVPCAttachment:
+			inv.tgwAttachments++
+		case *ec2v2.VPNConnection:
+			inv.vpns++
+		case *route53resolver.Endpoint:
+			inv.resolverENIs += len(o.Spec.ForProvider.IPAddress)
+		case *secretsmanager.Secret:
+			inv.managedSecrets++ // DMS's own user
 		case *rds.ClusterInstance:
 			if str(o.Spec.ForProvider.InstanceClass) == "db.serverless" {
 				inv.instances++
@@ -335,7 +377,7 @@ func (e estimator) lines() []CostLine {
 			out = append(out, l)
 		}
 	}
-	for _, f := range []func() []CostLine{e.nat, e.endpoints, e.aurora, e.dms, e.alb, e.lambda, e.waf, e.route53, e.kms, e.secrets, e.cloudwatch, e.xray} {
+	for _, f := range []func() []CostLine{e.nat, e.endpoints, e.onPremises, e.aurora, e.dms, e.alb, e.lambda, e.waf, e.route53, e.kms, e.secrets, e.cloudwatch, e.xray} {
 		for _, l := range f() {
 			add(l)
 		}
@@ -345,6 +387,28 @@ func (e estimator) lines() []CostLine {
 
 func both(item string, usd float64, basis string) CostLine {
 	return CostLine{Item: item, Min: usd, Max: usd, Basis: basis}
+}
+
+// onPremises prices the connectivity to the on-prem network: a transit
+// gateway attachment (per attachment-hour and GB processed) or a
+// site-to-site VPN (per connection-hour, and its traffic out of AWS), and
+// the Resolver outbound endpoint (per ENI-hour and query).
+func (e estimator) onPremises() []CostLine {
+	p := e.p
+	var out []CostLine
+	if n := float64(e.inv.tgwAttachments); n > 0 {
+		out = append(out, both("Transit Gateway attachment", n*HoursPerMonth*p.TGWAttachmentHour+OnPremGBPerMonth*p.TGWDataGB,
+			fmt.Sprintf("%g × 730 h × $%g + %g GB × $%g/GB (assumed)", n, p.TGWAttachmentHour, OnPremGBPerMonth, p.TGWDataGB)))
+	}
+	if n := float64(e.inv.vpns); n > 0 {
+		out = append(out, both("Site-to-Site VPN", n*HoursPerMonth*p.VPNConnectionHour+OnPremGBPerMonth*p.DataTransferOutGB,
+			fmt.Sprintf("%g connection × 730 h × $%g + %g GB out × $%g/GB (assumed)", n, p.VPNConnectionHour, OnPremGBPerMonth, p.DataTransferOutGB)))
+	}
+	if n := float64(e.inv.resolverENIs); n > 0 {
+		out = append(out, both("Route 53 Resolver outbound endpoint", n*HoursPerMonth*p.ResolverENIHour+ResolverQueriesMillions*p.ResolverQueriesM,
+			fmt.Sprintf("%g ENIs × 730 h × $%g + %g M queries × $%g/M (assumed)", n, p.ResolverENIHour, ResolverQueriesMillions, p.ResolverQueriesM)))
+	}
+	return out
 }
 
 func (e estimator) nat() []CostLine {
@@ -624,8 +688,8 @@ func (e estimator) secrets() []CostLine {
 	if n == 0 {
 		return nil
 	}
-	return []CostLine{both("Secrets Manager database secret", n*p.SecretMonth+SecretRequestsPerMonth/1e4*p.SecretRequests10K,
-		fmt.Sprintf("%g secret × $%g + %s calls × $%g/10k", n, p.SecretMonth, thousands(SecretRequestsPerMonth), p.SecretRequests10K))}
+	return []CostLine{both("Secrets Manager database secrets", n*p.SecretMonth+SecretRequestsPerMonth/1e4*p.SecretRequests10K,
+		fmt.Sprintf("%g × $%g + %s calls × $%g/10k", n, p.SecretMonth, thousands(SecretRequestsPerMonth), p.SecretRequests10K))}
 }
 
 // customMetrics are the platform's own metrics the Lambdas publish: the

@@ -99,7 +99,17 @@ func TestEstimateCostProdClaim(t *testing.T) {
 		t.Errorf("prod at minimum capacity costs $%d/month, want under $3,000", est.Min)
 	}
 	// The figures, stated: a price or assumption change shows up here.
-	if want := (v1alpha1.CostEstimate{Min: 1316, Max: 5099, PriceTable: PriceTableName}); est != want {
+	// Aurora PostgreSQL 16 leaves standard support on 2029-02-28: from the
+	// day after, every ACU-hour of the 3 instances (2–16 ACU) costs $0.10
+	// more, outside the totals.
+	if es := est.ExtendedSupport; es == nil || *es != (v1alpha1.ExtendedSupportEstimate{From: "2029-03-01", Min: 438, Max: 3504}) {
+		t.Errorf("prod extendedSupport = %+v, want from 2029-03-01, $438–$3504", es)
+	}
+	est.ExtendedSupport = nil
+	// DMS's own user adds its secret ($0.40); the on-prem network adds the
+	// transit gateway attachment ($37.50) and the Resolver outbound
+	// endpoint in 3 subnets ($274.15).
+	if want := (v1alpha1.CostEstimate{Min: 1628, Max: 5411, PriceTable: PriceTableName}); est != want {
 		t.Errorf("prod estimate = %+v, want %+v", est, want)
 	}
 	if est.Max <= prod.Monitoring.BudgetMonthlyUSD {
@@ -119,8 +129,11 @@ func TestEstimateCostDevCheaperThanProd(t *testing.T) {
 	// The dev claim has no migration Lambdas: none of their 13 custom
 	// metrics or their logs (the estimate priced them from the spec's
 	// migration block before it priced what the tiers build: $341–$1,014);
-	// its 5 interface endpoints in 3 AZs add $109.60.
-	if want := (v1alpha1.CostEstimate{Min: 446, Max: 1119, PriceTable: PriceTableName}); d != want {
+	// its 5 interface endpoints in 3 AZs add $109.60. DMS's own user adds
+	// the RDS Data API endpoint its rotation Lambda calls ($21.90) and its
+	// secret ($0.40); its site-to-site VPN adds $41.
+	d.ExtendedSupport = nil
+	if want := (v1alpha1.CostEstimate{Min: 510, Max: 1183, PriceTable: PriceTableName}); d != want {
 		t.Errorf("dev estimate = %+v, want %+v", d, want)
 	}
 }
@@ -243,7 +256,7 @@ func TestEstimateCostFollowsSpec(t *testing.T) {
 		"no api, ingress or cutover": {
 			edit:    func(s *v1alpha1.XPaymentPlatformSpec) { s.API, s.Ingress, s.Cutover = nil, nil, nil },
 			absent:  []string{"Application Load Balancer", "Lambda provisioned concurrency", "Lambda requests and duration", "WAF web ACL", "Route 53 health checks", "Route 53 queries", "X-Ray traces"},
-			present: []string{"NAT gateways", "Aurora Serverless v2 capacity", "KMS platform key", "Secrets Manager database secret", "CloudWatch Logs"},
+			present: []string{"NAT gateways", "Aurora Serverless v2 capacity", "KMS platform key", "Secrets Manager database secrets", "CloudWatch Logs"},
 		},
 		"no cutover": {
 			edit:    func(s *v1alpha1.XPaymentPlatformSpec) { s.Cutover = nil },
@@ -452,6 +465,20 @@ func TestCostPricesWhatTheTiersBuilt(t *testing.T) {
 		m, _ := line(lines, item)
 		if math.Abs(m.Max-b.Max-want) > 0.011 {
 			t.Errorf("%s: %.2f -> %.2f, want +%.2f", item, b.Max, m.Max, want)
+		}
+	}
+}
+
+// TestExtendedSupportFollowsTheMajor: pinning the source's major (14)
+// brings RDS Extended Support forward to 2027-03-01, at the same cost per
+// ACU-hour.
+func TestExtendedSupportFollowsTheMajor(t *testing.T) {
+	for version, from := range map[string]string{"14.13": "2027-03-01", "15.8": "2028-03-01", "16.6": "2029-03-01", "17.4": "2030-03-01"} {
+		spec := exampleSpec(t, "claim-prod.yaml")
+		spec.Database.EngineVersion = version
+		est, _ := estimateOf(t, spec)
+		if es := est.ExtendedSupport; es == nil || es.From != from || es.Min != 438 || es.Max != 3504 {
+			t.Errorf("%s: extendedSupport = %+v, want from %s", version, es, from)
 		}
 	}
 }

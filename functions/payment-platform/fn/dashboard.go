@@ -120,6 +120,32 @@ func (p *Plan) Dashboard() dashboardBody {
 		{Namespace: "AWS/RDS", Name: "CPUUtilization", Dimensions: db, Stat: "Average"},
 		{Namespace: "AWS/RDS", Name: "DatabaseConnections", Dimensions: db, Stat: "Sum"},
 	})
+	// The on-prem connectivity: traffic through the transit gateway
+	// attachment (AWS/TransitGateway, per attachment) or the VPN tunnels'
+	// state (AWS/VPN TunnelState: 1 up, 0 down), and the queries the
+	// Resolver endpoint forwards (AWS/Route53Resolver).
+	if o := p.Spec.Network.OnPremises; o != nil {
+		v := p.View.Network
+		var onprem []Metric
+		if a := v.TGWAttachmentID; a != "" {
+			d := [][2]string{{"TransitGateway", o.TransitGatewayID}, {"TransitGatewayAttachment", a}}
+			onprem = append(onprem,
+				Metric{Namespace: "AWS/TransitGateway", Name: "BytesIn", Dimensions: d, Stat: "Sum"},
+				Metric{Namespace: "AWS/TransitGateway", Name: "BytesOut", Dimensions: d, Stat: "Sum"},
+				Metric{Namespace: "AWS/TransitGateway", Name: "PacketDropCountNoRoute", Dimensions: d, Stat: "Sum"})
+		}
+		if vpn := v.VPNConnectionID; vpn != "" {
+			d := [][2]string{{"VpnId", vpn}}
+			onprem = append(onprem,
+				Metric{Namespace: "AWS/VPN", Name: "TunnelState", Dimensions: d, Stat: "Maximum", Label: "a tunnel up (1)"},
+				Metric{Namespace: "AWS/VPN", Name: "TunnelDataIn", Dimensions: d, Stat: "Sum"},
+				Metric{Namespace: "AWS/VPN", Name: "TunnelDataOut", Dimensions: d, Stat: "Sum"})
+		}
+		if ep := v.ResolverEndpointID; ep != "" {
+			onprem = append(onprem, Metric{Namespace: "AWS/Route53Resolver", Name: "OutboundQueryVolume", Dimensions: [][2]string{{"EndpointId", ep}}, Stat: "Sum"})
+		}
+		add("On-prem connectivity", onprem)
+	}
 	if p.Spec.Ingress != nil {
 		add("WAF blocked requests", []Metric{{Namespace: "AWS/WAFV2", Name: "BlockedRequests",
 			Dimensions: [][2]string{{"WebACL", p.Name(ResWAF)}, {"Region", r}, {"Rule", "ALL"}}, Stat: "Sum"}})

@@ -24,9 +24,8 @@ func databaseResources(p *Plan) []Desired {
 	dev := p.Spec.Environment == "dev"
 
 	cluster := &rdsv2.Cluster{Spec: rdsv2.ClusterSpec{ForProvider: rdsv2.ClusterParameters{
-		Engine:        ptr.To(AuroraEngine),
-		EngineMode:    ptr.To("provisioned"),
-		EngineVersion: ptr.To(d.EngineVersion),
+		Engine:     ptr.To(AuroraEngine),
+		EngineMode: ptr.To("provisioned"),
 		Serverlessv2ScalingConfiguration: &rdsv2.Serverlessv2ScalingConfigurationParameters{
 			MinCapacity: ptr.To(d.MinCapacity),
 			MaxCapacity: ptr.To(d.MaxCapacity),
@@ -53,6 +52,15 @@ func databaseResources(p *Plan) []Desired {
 		AllowMajorVersionUpgrade:            ptr.To(false),
 		ApplyImmediately:                    ptr.To(!prod),
 	}}}
+	// The version is set at creation (initProvider: upjet adds it to
+	// Terraform's ignore_changes while forProvider lacks it). AWS applies
+	// minor upgrades itself (autoMinorVersionUpgrade on the instances), so
+	// a version in forProvider would soon be below the running one: the
+	// claim's version goes there only to ask for an upgrade above what runs.
+	cluster.Spec.InitProvider.EngineVersion = ptr.To(d.EngineVersion)
+	if p.EngineUpgradeWanted() {
+		cluster.Spec.ForProvider.EngineVersion = ptr.To(d.EngineVersion)
+	}
 	if !dev {
 		cluster.Spec.ForProvider.FinalSnapshotIdentifier = ptr.To(p.DBClusterIdentifier() + "-final")
 	}
@@ -103,6 +111,11 @@ func databaseResources(p *Plan) []Desired {
 		if *d.PerformanceInsights {
 			waits = p.waitsForKey()
 		}
+		// With zone IDs the zone's name is known once AWS reports it for
+		// the zone's data subnet (an Aurora instance takes a name only).
+		if az.Name == "" {
+			waits = append(waits, SubnetName(TierData, az))
+		}
 		out = append(out, Desired{Name: AuroraInstanceName(az), Object: inst, WaitsFor: waits})
 	}
 	// The master secret exists once RDS has created the cluster; until then
@@ -130,5 +143,23 @@ func database(p *Plan) Part {
 	d := p.View.Database
 	return Part{Resources: databaseResources(p), Status: v1alpha1.XPaymentPlatformStatus{
 		DBClusterEndpoint: d.Endpoint, DBReaderEndpoint: d.ReaderEndpoint, DBClusterARN: d.ClusterARN, DBSecretARN: d.SecretARN,
+		DBEngine: p.engineStatus(),
 	}}
+}
+
+// engineStatus is the engine running (or asked for, until Aurora reports
+// one) and its major's support dates.
+func (p *Plan) engineStatus() *v1alpha1.EngineStatus {
+	d := p.Spec.Database
+	lc, ok := v1alpha1.AuroraPostgreSQLLifecycles[d.EngineMajor()]
+	if !ok {
+		return nil
+	}
+	version := orPattern(p.View.Database.EngineVersionActual, d.EngineVersion)
+	return &v1alpha1.EngineStatus{
+		Version: version, EndOfStandardSupport: lc.EndOfStandardSupport, ExtendedSupportFrom: lc.ExtendedSupportFrom,
+		Message: "Aurora PostgreSQL " + d.EngineMajor() + " has standard support until " + lc.EndOfStandardSupport +
+			"; a cluster still on it from " + lc.ExtendedSupportFrom + " is charged RDS Extended Support (status.costEstimate.extendedSupport)" +
+			" until a blue/green major version upgrade",
+	}
 }

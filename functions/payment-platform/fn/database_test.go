@@ -41,27 +41,27 @@ func TestDataTierBadInput(t *testing.T) {
 			want: []string{"spec.database.masterUsername: Forbidden"},
 		},
 		"SourceWithoutSecretRef": {
-			spec: "environmentSuffix: t\nmigration: {source: {host: 10.1.1.1}}",
+			spec: "environmentSuffix: t\nmigration: {source: {host: 198.51.100.1}}\n" + dmsUserSpec,
 			want: []string{"spec.migration.source.credentialsSecretRef.name: Required value"},
 		},
 		"SourceHostnameWithoutCIDR": {
-			spec: "environmentSuffix: t\nmigration: {source: {host: db.corp, credentialsSecretRef: {name: s}}}",
+			spec: "environmentSuffix: t\nmigration: {source: {host: db.corp, credentialsSecretRef: {name: s}}}\n" + dmsUserSpec,
 			want: []string{"spec.migration.source.cidr: Required value"},
 		},
 		"SourceCIDRAnywhere": {
-			spec: "environmentSuffix: t\nmigration: {source: {host: db.corp, cidr: 0.0.0.0/0, credentialsSecretRef: {name: s}}}",
+			spec: "environmentSuffix: t\nmigration: {source: {host: db.corp, cidr: 0.0.0.0/0, credentialsSecretRef: {name: s}}}\n" + dmsUserSpec,
 			want: []string{`spec.migration.source.cidr: Invalid value: "0.0.0.0/0"`},
 		},
 		"StorageBelowSourceNeeds": {
-			spec: "environmentSuffix: t\nmigration: {allocatedStorageGb: 60, source: {host: 10.1.1.1, sizeGb: 500, credentialsSecretRef: {name: s}}}",
+			spec: "environmentSuffix: t\nmigration: {allocatedStorageGb: 60, source: {host: 198.51.100.1, sizeGb: 500, credentialsSecretRef: {name: s}}}\n" + dmsUserSpec,
 			want: []string{"spec.migration.allocatedStorageGb: Invalid value: 60", "must be 100 to 6144 GB", "500 GB source"},
 		},
 		"BurstableDMSInProd": {
-			spec: "environmentSuffix: t\nenvironment: prod\nmigration: {replicationInstanceClass: dms.t3.medium, source: {host: 10.1.1.1, credentialsSecretRef: {name: s}}}",
+			spec: "environmentSuffix: t\nenvironment: prod\nmigration: {replicationInstanceClass: dms.t3.medium, source: {host: 198.51.100.1, credentialsSecretRef: {name: s}}}\n" + dmsUserSpec,
 			want: []string{`spec.migration.replicationInstanceClass: Invalid value: "dms.t3.medium"`, "prod"},
 		},
 		"SSLDisabled": {
-			spec: "environmentSuffix: t\nmigration: {source: {host: 10.1.1.1, sslMode: disable, credentialsSecretRef: {name: s}}}",
+			spec: "environmentSuffix: t\nmigration: {source: {host: 198.51.100.1, sslMode: disable, credentialsSecretRef: {name: s}}}\n" + dmsUserSpec,
 			want: []string{`spec.migration.source.sslMode: Unsupported value: "disable"`},
 		},
 	}
@@ -80,7 +80,7 @@ func TestDataTierBadInput(t *testing.T) {
 		})
 	}
 	// An unclaimed XR must name the secret's namespace.
-	rsp := run(t, newRequest(t, "environmentSuffix: t\nmigration: {source: {host: 10.1.1.1, credentialsSecretRef: {name: s}}}", nil))
+	rsp := run(t, newRequest(t, "environmentSuffix: t\nmigration: {source: {host: 198.51.100.1, credentialsSecretRef: {name: s}}}\n"+dmsUserSpec, nil))
 	if msg := fatal(rsp); !strings.Contains(msg, "spec.migration.source.credentialsSecretRef.namespace: Required value") {
 		t.Errorf("unclaimed XR without secret namespace: %q", msg)
 	}
@@ -129,7 +129,9 @@ func TestClaimEditsKeepStatefulResources(t *testing.T) {
 			}
 			if strings.HasPrefix(name, "Migration") {
 				for _, n := range names(base) {
-					if IsMigrationResource(resource.Name(n)) {
+					// DMS's user secret is a Secret: never deleted by a
+					// spec edit (statefulKinds); it goes with the platform.
+					if IsMigrationResource(resource.Name(n)) && n != string(ResDMSUserSecret) {
 						want = append(want, n)
 					}
 				}
@@ -167,10 +169,10 @@ func TestAuroraAndRotation(t *testing.T) {
 	placed := run(t, withClaim(newRequest(t, prodSpec, observedReady(t, first))))
 	a := desired(t, placed, "aurora")
 	for path, want := range map[string]any{
-		"metadata.name":                  "payment-aurora-prod",
-		"spec.forProvider.engine":        "aurora-postgresql",
-		"spec.forProvider.engineMode":    "provisioned",
-		"spec.forProvider.engineVersion": "16.6",
+		"metadata.name":                   "payment-aurora-prod",
+		"spec.forProvider.engine":         "aurora-postgresql",
+		"spec.forProvider.engineMode":     "provisioned",
+		"spec.initProvider.engineVersion": "16.6",
 		"spec.forProvider.serverlessv2ScalingConfiguration.minCapacity": 2.0,
 		"spec.forProvider.serverlessv2ScalingConfiguration.maxCapacity": 16.0,
 		"spec.forProvider.storageEncrypted":                             true,
@@ -335,6 +337,51 @@ func TestDatabaseTier(t *testing.T) {
 				if st := part.Status; st.DBClusterEndpoint != "w.example" || st.DBReaderEndpoint != "r.example" || st.DBSecretARN != secret {
 					t.Errorf("status = %+v", st)
 				}
+			}
+		})
+	}
+}
+
+// TestEngineVersionAtCreation: the claim's version is set at creation only;
+// after that the cluster's forProvider carries one only to upgrade above
+// what Aurora runs (AWS applies minor upgrades itself, and provider-aws
+// would otherwise try to take a cluster back down). The status shows what
+// runs and the major's support dates.
+func TestEngineVersionAtCreation(t *testing.T) {
+	cases := map[string]struct {
+		actual      string
+		wantForProv any
+		wantVersion string
+	}{
+		"NotCreated":    {actual: "", wantForProv: nil, wantVersion: "16.6"},
+		"AWSUpgraded":   {actual: "16.8", wantForProv: nil, wantVersion: "16.8"},
+		"Same":          {actual: "16.6", wantForProv: nil, wantVersion: "16.6"},
+		"UpgradeAsked":  {actual: "16.4", wantForProv: "16.6", wantVersion: "16.4"},
+		"TwoDigitMinor": {actual: "16.10", wantForProv: nil, wantVersion: "16.10"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			p := tierPlan(t, prodSpec, nil, func(v *Views) { v.Database.EngineVersionActual = tc.actual })
+			part := database(p)
+			for _, d := range part.Resources {
+				if d.Name != ResAurora {
+					continue
+				}
+				c := d.Object.(*rdsv2.Cluster)
+				if got := c.Spec.InitProvider.EngineVersion; got == nil || *got != "16.6" {
+					t.Errorf("initProvider.engineVersion = %v, want 16.6", got)
+				}
+				var got any
+				if v := c.Spec.ForProvider.EngineVersion; v != nil {
+					got = *v
+				}
+				if got != tc.wantForProv {
+					t.Errorf("forProvider.engineVersion = %v, want %v", got, tc.wantForProv)
+				}
+			}
+			e := part.Status.DBEngine
+			if e == nil || e.Version != tc.wantVersion || e.EndOfStandardSupport != "2029-02-28" || e.ExtendedSupportFrom != "2029-03-01" {
+				t.Errorf("status.dbEngine = %+v", e)
 			}
 		})
 	}

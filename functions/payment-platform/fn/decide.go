@@ -155,7 +155,7 @@ func ValidationCheckType(step v1alpha1.CutoverStep) string {
 // validation reads the observed validation run: nil when the claim has no
 // validator or it has not run for the requested step yet.
 func (p *Plan) validation() *v1alpha1.ValidationStatus {
-	if p.Spec.Lambdas == nil || p.Spec.Cutover == nil || !p.Spec.MigrationEnabled() {
+	if !p.Spec.Lambdas.ValidatorEnabled() || p.Spec.Cutover == nil || !p.Spec.MigrationEnabled() {
 		return nil
 	}
 	step := p.Spec.Cutover.Step

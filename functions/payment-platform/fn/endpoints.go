@@ -27,14 +27,21 @@ var interfaceEndpoints = []endpoint{
 	{service: "logs", why: "CloudWatch Logs API calls of the Lambdas", needed: always},
 	{service: "monitoring", why: "the rollback trigger publishes RollbackRequested", needed: always},
 	{service: "xray", why: "X-Ray traces of the Lambdas", needed: always},
-	{service: "rds-data", why: "the validator reads Aurora through the RDS Data API", needed: withLambdas},
-	{service: "sns", why: "the rollback trigger notifies the alarm topic", needed: withLambdas},
-	{service: "dms", why: "the rollback trigger stops the replication task", needed: withLambdas},
+	{service: "rds-data", why: "DMS's user rotation and the validator reach Aurora through the RDS Data API", needed: withLambdas},
+	{service: "sns", why: "the rollback trigger notifies the alarm topic", needed: withValidator},
+	{service: "dms", why: "the rollback trigger stops the replication task", needed: withValidator},
 }
 
 func always(*Plan) bool { return true }
 
+// withLambdas: any platform Lambda runs (DMS's user rotation runs with
+// every migration).
 func withLambdas(p *Plan) bool { return p.Spec.Lambdas != nil && p.Spec.MigrationEnabled() }
+
+// withValidator: the validator and the rollback trigger run.
+func withValidator(p *Plan) bool {
+	return p.Spec.Lambdas.ValidatorEnabled() && p.Spec.MigrationEnabled()
+}
 
 // endpointsResources are the interface endpoints (with private DNS, in
 // every app subnet, behind the endpoints security group) and the S3

@@ -243,7 +243,7 @@ func (p *Plan) retired(name resource.Name) bool {
 	if !p.Spec.MigrationEnabled() && (IsMigrationResource(name) || IsLambdaResource(name)) {
 		return true
 	}
-	if p.Spec.Lambdas == nil && IsLambdaResource(name) {
+	if !p.Spec.Lambdas.ValidatorEnabled() && IsLambdaResource(name) {
 		return true
 	}
 	for i, az := range p.AZs {

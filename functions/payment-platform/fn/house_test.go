@@ -31,10 +31,10 @@ var (
 	// its companion files).
 	houseTiers = [][]string{
 		{"encryption.go"},
-		{"network.go", "endpoints.go"},
+		{"network.go", "endpoints.go", "onprem.go"},
 		{"security.go"},
 		{"database.go"},
-		{"migration.go"},
+		{"migration.go", "migration_user.go"},
 		{"compute.go"},
 		{"edge.go"},
 		{"routing.go"},

@@ -9,11 +9,9 @@ import (
 	"github.com/acme-payments/xpaymentplatform/internal/contract"
 
 	"github.com/acme-payments/xpaymentplatform/apis/v1alpha1"
-	"github.com/crossplane/function-sdk-go/resource"
 
 	iam "github.com/upbound/provider-aws/v2/apis/cluster/iam/v1beta1"
 	lambda "github.com/upbound/provider-aws/v2/apis/cluster/lambda/v1beta1"
-	lambdav2 "github.com/upbound/provider-aws/v2/apis/cluster/lambda/v1beta2"
 )
 
 // lambdaResources composes the validation and rollback Lambdas from the published
@@ -23,7 +21,7 @@ import (
 // requested step changes.
 func lambdaResources(p *Plan) []Desired {
 	l := p.Spec.Lambdas
-	if l == nil || !p.Spec.MigrationEnabled() {
+	if !l.ValidatorEnabled() || !p.Spec.MigrationEnabled() {
 		return nil
 	}
 	clusterARN, secretARN := p.View.Database.ClusterARN, p.View.Database.SecretARN
@@ -97,39 +95,6 @@ func lambdaResources(p *Plan) []Desired {
 	}}}
 	run.SetAnnotations(map[string]string{annotationValidateStep: strconv.Itoa(int(step))})
 	return append(out, Desired{Name: ResValidationRun, Object: run})
-}
-
-func orPattern(known, pattern string) string {
-	if known != "" {
-		return known
-	}
-	return pattern
-}
-
-func (p *Plan) lambdaRole(name resource.Name, function string) Desired {
-	return Desired{Name: name, Object: &iam.Role{Spec: iam.RoleSpec{ForProvider: iam.RoleParameters{
-		Description:      ptr.To("Execution role of " + function),
-		AssumeRolePolicy: p.TrustPolicy("lambda.amazonaws.com", p.ARN("lambda", "function:"+function)),
-	}}}}
-}
-
-// zipLambda is a Go Lambda from the published zip: arm64, provided.al2023,
-// in the app subnets (the validator reaches the source through the NAT
-// gateways), traced, environment encrypted with the platform key.
-func (p *Plan) zipLambda(artifact, hash string, role resource.Name, timeout, memory int, env map[string]*string, desc string) *lambdav2.Function {
-	l := p.Spec.Lambdas
-	return p.vpcLambda(role, env, lambdav2.FunctionParameters{
-		PackageType:    ptr.To("Zip"),
-		S3Bucket:       ptr.To(l.ArtifactBucket),
-		S3Key:          ptr.To(contract.ArtifactKey(l.Version, artifact)),
-		SourceCodeHash: ptr.To(hash),
-		Runtime:        ptr.To("provided.al2023"),
-		Handler:        ptr.To("bootstrap"),
-		Architectures:  []*string{ptr.To("arm64")},
-		Timeout:        ptr.To(float64(timeout)),
-		MemorySize:     ptr.To(float64(memory)),
-		Description:    ptr.To(desc),
-	})
 }
 
 // lambdas is the migration validator and rollback trigger; the status shows

@@ -73,7 +73,7 @@ func TestLambdasWiring(t *testing.T) {
 func TestLambdasTier(t *testing.T) {
 	spec := func(step int) string {
 		return strings.Replace(routingSpec, "step: 0", fmt.Sprintf("step: %d", step), 1) +
-			"\nmigration: {source: {host: 10.1.1.1, credentialsSecretRef: {name: s}}}\n" + lambdasSpec
+			"\nmigration: {source: {host: 198.51.100.1, credentialsSecretRef: {name: s}}}\n" + dmsUserSpec + lambdasSpec
 	}
 	known := func(v *Views) {
 		v.Database = DatabaseView{ClusterARN: "arn:aws:rds:us-east-2:123456789012:cluster:c", SecretARN: "arn:s"}

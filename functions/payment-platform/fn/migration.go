@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	xpv1 "github.com/crossplane/crossplane-runtime/v2/apis/common/v1"
+	"github.com/crossplane/function-sdk-go/resource"
 	dms "github.com/upbound/provider-aws/v2/apis/cluster/dms/v1beta1"
 	dmsv2 "github.com/upbound/provider-aws/v2/apis/cluster/dms/v1beta2"
 	ec2 "github.com/upbound/provider-aws/v2/apis/cluster/ec2/v1beta1"
@@ -13,15 +14,17 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/acme-payments/xpaymentplatform/apis/v1alpha1"
-	"github.com/acme-payments/xpaymentplatform/internal/contract"
 )
 
 // migrationResources composes DMS full load + CDC from the on-prem PostgreSQL into
 // Aurora: a subnet group on the app subnets (they route to the source), a
 // private, encrypted replication instance, a TLS source endpoint whose
-// password the provider reads from the claim's secret, a TLS target
-// endpoint on the Aurora writer that reads the RDS-managed secret through a
-// role limited to it, and the full-load-and-cdc task. The account-wide roles
+// password the provider reads from the claim's secret (and, for verify-ca
+// and verify-full, the source's CA imported into DMS), DMS's own Aurora
+// user and its rotated secret, a TLS target endpoint on the Aurora writer
+// that reads that secret through a role limited to it, and the
+// full-load-and-cdc task, started once the claim says the schema is
+// loaded. The account-wide roles
 // DMS requires by name come too unless the claim says another platform has
 // them.
 func migrationResources(p *Plan) []Desired {
@@ -79,20 +82,55 @@ func migrationResources(p *Plan) []Desired {
 				PasswordSecretRef: &xpv1.SecretKeySelector{SecretReference: xpv1.SecretReference{Name: src.CredentialsSecretRef.Name, Namespace: ns}, Key: src.CredentialsSecretRef.Key},
 				SSLMode:           ptr.To(string(src.SSLMode)),
 				KMSKeyArnSelector: p.Sel(ResKMSKey),
+				CertificateArn:    ptr.To(p.View.Migration.SourceCAARN),
+				// DMS creates and manages the logical replication slot
+				// itself: a SlotName would have to name a slot that already
+				// exists, with a CDC start position on the task (DMS API,
+				// PostgreSQLSettings.SlotName: "If the specified slot doesn't
+				// exist or the task doesn't have a valid CdcStartPosition
+				// setting, DMS raises an error"). test_decoding ships with
+				// PostgreSQL; pglogical would need the extension installed
+				// on the source. The runbook lists what the source provides.
 				PostgresSettings: &dmsv2.PostgresSettingsParameters{
 					HeartbeatEnable:     ptr.To(true), // keeps the replication slot's WAL from piling up on a quiet source
 					HeartbeatFrequency:  ptr.To(5.0),
 					CaptureDdls:         ptr.To(false),
-					PluginName:          ptr.To("pglogical"),
-					SlotName:            ptr.To(contract.ReplicationSlot(p.Spec.EnvironmentSuffix)),
+					PluginName:          ptr.To("test_decoding"),
 					MapBooleanAsBoolean: ptr.To(true),
 				},
 			}}},
 		},
 	}...)
-	// The target is the Aurora writer; its address and secret exist once RDS
-	// has created the cluster.
-	if host, secret := p.View.Database.Endpoint, p.View.Database.SecretARN; host != "" && secret != "" {
+	source := len(out) - 1
+	if src.SSLMode != "require" {
+		// verify-ca and verify-full check the server's certificate against
+		// a CA imported into DMS (DMS user guide, "Using SSL with AWS
+		// Database Migration Service": verify-ca/verify-full need the CA
+		// certificate, imported with ImportCertificate, on the endpoint).
+		// The provider reads the PEM from the claim's secret.
+		ca := src.CACertificateSecretRef
+		caNS := ca.Namespace
+		if caNS == "" {
+			caNS = p.ClaimNamespace
+		}
+		out = append(out, Desired{
+			Name:         ResDMSSourceCA,
+			ExternalName: p.Name(ResDMSSourceCA),
+			Object: &dms.Certificate{Spec: dms.CertificateSpec{ForProvider: dms.CertificateParameters{
+				CertificatePemSecretRef: &xpv1.SecretKeySelector{SecretReference: xpv1.SecretReference{Name: ca.Name, Namespace: caNS}, Key: ca.Key},
+			}}},
+		})
+		if p.View.Migration.SourceCAARN == "" {
+			out[source].WaitsFor = []resource.Name{ResDMSSourceCA}
+		}
+	} else {
+		out[source].Object.(*dmsv2.Endpoint).Spec.ForProvider.CertificateArn = nil
+	}
+	// The target is the Aurora writer, as DMS's own user (see
+	// migration_user.go); its address exists once RDS has created the
+	// cluster, and the user's secret once the platform has created it.
+	out = append(out, dmsUserResources(p)...)
+	if host, secret := p.View.Database.Endpoint, p.View.Migration.UserSecretARN; host != "" && secret != "" {
 		out = append(out, Desired{
 			Name: ResDMSTargetEndpoint,
 			Object: &dmsv2.Endpoint{Spec: dmsv2.EndpointSpec{ForProvider: dmsv2.EndpointParameters{
@@ -105,6 +143,14 @@ func migrationResources(p *Plan) []Desired {
 				SecretsManagerAccessRoleArnSelector: p.Sel(ResDMSSecretsRole),
 				SSLMode:                             ptr.To("require"),
 				KMSKeyArnSelector:                   p.Sel(ResKMSKey),
+				// Foreign keys and triggers of the loaded schema stay off in
+				// DMS's sessions: tables load one by one in any order (DMS
+				// user guide, "Using a PostgreSQL database as a target":
+				// afterConnectScript=SET session_replication_role='replica'
+				// turns off foreign keys and triggers during the full load).
+				PostgresSettings: &dmsv2.PostgresSettingsParameters{
+					AfterConnectScript: ptr.To(TargetAfterConnectScript),
+				},
 			}}},
 		})
 	}
@@ -118,13 +164,14 @@ func migrationResources(p *Plan) []Desired {
 				TargetEndpointArnSelector:      p.Sel(ResDMSTargetEndpoint),
 				TableMappings:                  ptr.To(TableMappingsJSON(p)),
 				ReplicationTaskSettings:        ptr.To(TaskSettingsJSON(p)),
-				StartReplicationTask:           m.StartReplication,
+				// Only into a loaded schema (spec.migration.schemaReady).
+				StartReplicationTask: ptr.To(*m.StartReplication && *m.SchemaReady),
 			}}},
 		},
 		Desired{
 			Name: ResDMSSecretsRole,
 			Object: &iam.Role{Spec: iam.RoleSpec{ForProvider: iam.RoleParameters{
-				Description:      ptr.To("DMS reads the Aurora master secret of payment-" + p.Spec.EnvironmentSuffix),
+				Description:      ptr.To("DMS reads its own Aurora user's secret of payment-" + p.Spec.EnvironmentSuffix),
 				AssumeRolePolicy: p.TrustPolicy("dms."+p.Region()+".amazonaws.com", ""),
 			}}},
 		},
@@ -133,7 +180,8 @@ func migrationResources(p *Plan) []Desired {
 			Object: &iam.RolePolicy{Spec: iam.RolePolicySpec{ForProvider: iam.RolePolicyParameters{
 				RoleSelector: p.Sel(ResDMSSecretsRole),
 				Policy: Policy(
-					Allow("ReadAuroraSecret", []string{"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}, p.secretARNOrPattern()),
+					Allow("ReadDMSUserSecret", []string{"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"},
+						orPattern(p.View.Migration.UserSecretARN, p.ARN("secretsmanager", "secret:"+p.Name(ResDMSUserSecret)+"-??????"))),
 					Allow("DecryptWithPlatformKey", []string{"kms:Decrypt"}, p.KMSKeyARNOrPattern()),
 				),
 			}}},
@@ -296,7 +344,9 @@ func (p *Plan) migrationStatus() *v1alpha1.MigrationStatus {
 	ms.TaskStatus = p.View.Migration.TaskStatus
 	switch {
 	case p.View.Database.Endpoint == "" || p.View.Database.SecretARN == "":
-		ms.Phase, ms.Message = "Provisioning", "waiting for the Aurora writer endpoint and master secret before creating the DMS target endpoint"
+		ms.Phase, ms.Message = "Provisioning", "waiting for the Aurora writer endpoint and master secret before creating DMS's own user and the DMS target endpoint"
+	case !*p.Spec.Migration.SchemaReady && (ms.TaskStatus == "" || ms.TaskStatus == "creating" || ms.TaskStatus == "ready"):
+		ms.Phase, ms.Message = "WaitingForSchema", "the replication task is created but not started: load the target schema into Aurora (pg_dump --schema-only from the source, restored as the master user; the runbook gives the commands), then set spec.migration.schemaReady: true"
 	case ms.TaskStatus == "running":
 		ms.Phase, ms.Message = "Replicating", "full load and change data capture are running"
 	case ms.TaskStatus == "stopped" || ms.TaskStatus == "ready" && !*p.Spec.Migration.StartReplication:

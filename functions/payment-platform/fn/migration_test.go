@@ -2,6 +2,7 @@ package fn
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -32,10 +33,25 @@ func TestMigrationTier(t *testing.T) {
 		get(src, "spec.forProvider.passwordSecretRef.namespace") != "payments" || get(src, "spec.forProvider.passwordSecretRef.key") != "password" {
 		t.Errorf("source endpoint = %v", get(src, "spec.forProvider"))
 	}
+	// DMS creates its replication slot: a slotName would have to name an
+	// existing slot and the task a CDC start position.
+	if get(src, "spec.forProvider.postgresSettings.slotName") != nil || get(src, "spec.forProvider.postgresSettings.pluginName") != "test_decoding" ||
+		get(src, "spec.forProvider.certificateArn") != nil {
+		t.Errorf("source endpoint postgresSettings = %v, certificateArn %v", get(src, "spec.forProvider.postgresSettings"), get(src, "spec.forProvider.certificateArn"))
+	}
+	// The target logs in as DMS's own user, from its own secret (never the
+	// RDS-managed master secret, which has no host or port), with foreign
+	// keys and triggers off in its sessions.
 	tgt := desired(t, rsp, "dms-target-endpoint")
 	if get(tgt, "spec.forProvider.serverName") != "payment-aurora-prod.cluster-x.us-east-2.rds.amazonaws.com" ||
-		get(tgt, "spec.forProvider.sslMode") != "require" || label(tgt, "spec.forProvider.secretsManagerAccessRoleArnSelector") != "dms-secrets-role" {
+		get(tgt, "spec.forProvider.sslMode") != "require" || label(tgt, "spec.forProvider.secretsManagerAccessRoleArnSelector") != "dms-secrets-role" ||
+		get(tgt, "spec.forProvider.secretsManagerArn") != "arn:aws:svc:us-east-2:123456789012:dms-user-secret" ||
+		get(tgt, "spec.forProvider.postgresSettings.afterConnectScript") != "SET session_replication_role = 'replica'" {
 		t.Errorf("target endpoint = %v", get(tgt, "spec.forProvider"))
+	}
+	if pol := get(desired(t, rsp, "dms-secrets-policy"), "spec.forProvider.policy").(string); strings.Contains(pol, "rds!cluster") ||
+		!strings.Contains(pol, "arn:aws:svc:us-east-2:123456789012:dms-user-secret") {
+		t.Errorf("DMS secrets policy = %s, want DMS's own secret only", pol)
 	}
 	task := desired(t, rsp, "migration")
 	if get(task, "metadata.name") != "payment-migration-prod" || get(task, "spec.forProvider.migrationType") != "full-load-and-cdc" ||
@@ -87,7 +103,7 @@ func TestMigrationTierStatus(t *testing.T) {
 	known := func(status string) func(*Views) {
 		return func(v *Views) {
 			v.Database = DatabaseView{Endpoint: "w.example", SecretARN: "arn:s"}
-			v.Migration = MigrationView{TaskARN: "arn:aws:dms:us-east-2:123456789012:task:T1", TaskStatus: status}
+			v.Migration = MigrationView{TaskARN: "arn:aws:dms:us-east-2:123456789012:task:T1", TaskStatus: status, UserSecretARN: "arn:dms-user"}
 		}
 	}
 	cases := map[string]struct {
@@ -103,6 +119,7 @@ func TestMigrationTierStatus(t *testing.T) {
 		"Running":          {spec: prodSpec, views: known("running"), target: true, phase: "Replicating", healthy: true, resources: true, wantReason: "Replicating"},
 		"Failed":           {spec: prodSpec, views: known("failed"), target: true, phase: "Failed", resources: true, wantReason: "Failed"},
 		"Stopped":          {spec: prodSpec, views: known("stopped"), target: true, phase: "Stopped", resources: true, wantReason: "Stopped"},
+		"WaitingForSchema": {spec: strings.Replace(prodSpec, "  schemaReady: true\n", "", 1), views: known("ready"), target: true, phase: "WaitingForSchema", resources: true, wantReason: "WaitingForSchema"},
 		"Off":              {spec: strings.Replace(prodSpec, "migration:\n", "migration:\n  enabled: false\n", 1), phase: "Disabled", healthy: true, wantReason: "Disabled"},
 	}
 	for name, tc := range cases {
@@ -121,5 +138,100 @@ func TestMigrationTierStatus(t *testing.T) {
 	}
 	if part := migration(tierPlan(t, "environmentSuffix: t", nil, nil)); len(part.Resources) != 0 || part.Status.Migration != nil || len(part.Conditions) != 0 {
 		t.Errorf("no migration: part = %+v", part)
+	}
+}
+
+// TestSchemaGate: the task is created but starts only once the claim says
+// the target schema is loaded.
+func TestSchemaGate(t *testing.T) {
+	for spec, want := range map[string]bool{
+		prodSpec: true,
+		strings.Replace(prodSpec, "  schemaReady: true\n", "", 1):                                                 false,
+		strings.Replace(prodSpec, "  schemaReady: true\n", "  schemaReady: true\n  startReplication: false\n", 1): false,
+	} {
+		rsp := run(t, withClaim(newRequest(t, spec, readyWorld(t, spec))))
+		if got := get(desired(t, rsp, "migration"), "spec.forProvider.startReplicationTask"); got != want {
+			t.Errorf("startReplicationTask = %v, want %v for\n%s", got, want, spec)
+		}
+	}
+}
+
+// TestSourceTLS: verify-full imports the claim's CA into DMS and the source
+// endpoint verifies against it, waiting for the certificate's ARN; without
+// a CA the claim is refused, naming the field.
+func TestSourceTLS(t *testing.T) {
+	spec := strings.Replace(prodSpec, "    credentialsSecretRef: {name: source-db}\n",
+		"    credentialsSecretRef: {name: source-db}\n    sslMode: verify-full\n    caCertificateSecretRef: {name: source-ca}\n", 1)
+	rsp := run(t, withClaim(newRequest(t, spec, readyWorld(t, spec))))
+	ca := desired(t, rsp, "dms-source-ca")
+	if ca["kind"] != "Certificate" || get(ca, "spec.forProvider.certificatePemSecretRef.name") != "source-ca" ||
+		get(ca, "spec.forProvider.certificatePemSecretRef.key") != "ca.crt" || get(ca, "spec.forProvider.certificatePemSecretRef.namespace") != "payments" {
+		t.Errorf("CA certificate = %v", ca)
+	}
+	src := desired(t, rsp, "dms-source-endpoint")
+	if get(src, "spec.forProvider.sslMode") != "verify-full" || get(src, "spec.forProvider.certificateArn") != "arn:aws:dms:us-east-2:123456789012:cert:SOURCECA" {
+		t.Errorf("source endpoint = %v", get(src, "spec.forProvider"))
+	}
+	if composes(migration(tierPlan(t, spec, nil, nil)), ResDMSSourceEndpoint) {
+		t.Error("source endpoint composed before the CA certificate's ARN is known")
+	}
+	noCA := strings.Replace(prodSpec, "    credentialsSecretRef: {name: source-db}\n", "    credentialsSecretRef: {name: source-db}\n    sslMode: verify-ca\n", 1)
+	if msg := fatal(run(t, withClaim(newRequest(t, noCA, nil)))); !strings.Contains(msg, "spec.migration.source.caCertificateSecretRef") {
+		t.Errorf("verify-ca without a CA: fatal %q, want one naming spec.migration.source.caCertificateSecretRef", msg)
+	}
+}
+
+// TestDMSUser: DMS's own user comes from an empty secret and a rotation
+// Lambda that Secrets Manager alone may invoke, for that secret; the first
+// rotation waits for that permission; nothing carries a password.
+func TestDMSUser(t *testing.T) {
+	if part := migration(tierPlan(t, prodSpec, nil, nil)); composes(part, ResDMSUserSecret) || composes(part, ResDMSUserRotator) {
+		t.Error("DMS user composed before Aurora's endpoint, ARN and master secret are known")
+	}
+	rsp := run(t, withClaim(newRequest(t, prodSpec, readyWorld(t, prodSpec))))
+	secret := desired(t, rsp, "dms-user-secret")
+	if get(secret, "spec.forProvider.name") != "payment-dms-user-secret-prod" || label(secret, "spec.forProvider.kmsKeyIdSelector") != "kms-key" ||
+		get(secret, "spec.forProvider.recoveryWindowInDays") != 30.0 {
+		t.Errorf("DMS user secret = %v", get(secret, "spec.forProvider"))
+	}
+	rot := desired(t, rsp, "dms-user-rotation")
+	if label(rot, "spec.forProvider.secretIdSelector") != "dms-user-secret" || label(rot, "spec.forProvider.rotationLambdaArnSelector") != "dms-user-rotator" ||
+		get(rot, "spec.forProvider.rotationRules.automaticallyAfterDays") != 30.0 || get(rot, "spec.forProvider.rotateImmediately") != true {
+		t.Errorf("rotation = %v", get(rot, "spec.forProvider"))
+	}
+	perm := desired(t, rsp, "dms-user-rotator-permission")
+	if get(perm, "spec.forProvider.principal") != "secretsmanager.amazonaws.com" || get(perm, "spec.forProvider.sourceArn") != "arn:aws:svc:us-east-2:123456789012:dms-user-secret" {
+		t.Errorf("permission = %v", get(perm, "spec.forProvider"))
+	}
+	fn := desired(t, rsp, "dms-user-rotator")
+	env, _ := get(fn, "spec.forProvider.environment.variables").(map[string]any)
+	for k, v := range map[string]string{"MASTER_SECRET_ARN": "arn:aws:secretsmanager:us-east-2:123456789012:secret:rds!cluster-abc",
+		"DB_HOST": "payment-aurora-prod.cluster-x.us-east-2.rds.amazonaws.com", "DB_PORT": "5432", "DMS_USERNAME": "dms_migration",
+		"TARGET_DATABASE": "payments"} {
+		if env[k] != v {
+			t.Errorf("rotator env %s = %v, want %s", k, env[k], v)
+		}
+	}
+	if get(fn, "spec.forProvider.s3Key") != "payment-platform/v0.1.0/dmsuser.zip" {
+		t.Errorf("rotator zip = %v", get(fn, "spec.forProvider.s3Key"))
+	}
+	for _, n := range names(rsp) {
+		if m := desired(t, rsp, n); strings.Contains(strings.ToLower(fmt.Sprint(get(m, "spec.forProvider"))), "password\":") {
+			t.Errorf("%s carries a password field", n)
+		}
+	}
+	// Until Secrets Manager may invoke the function, the rotation waits.
+	p := tierPlan(t, prodSpec, nil, func(v *Views) {
+		v.Database = DatabaseView{ClusterARN: "arn:c", Endpoint: "w", SecretARN: "arn:s"}
+		v.Migration.UserSecretARN = "arn:dms-user"
+	})
+	part := migration(p)
+	if !composes(part, ResDMSUserPermission) || composes(part, ResDMSUserRotation) {
+		t.Error("the first rotation does not wait for the invoke permission")
+	}
+	// The rotation Lambda comes with every migration, the validator only
+	// with its secrets.
+	if composes(lambdas(p), ResValidation) {
+		t.Error("validator composed without sourceSecretArn and hmacSecretArn")
 	}
 }

@@ -68,8 +68,12 @@ var SubnetTiers = []string{TierPublic, TierApp, TierData}
 
 // AZ is one availability zone the platform spans.
 type AZ struct {
-	// Name is the AWS zone name, e.g. us-east-2a.
+	// Name is the AWS zone name, e.g. us-east-2a: the claim's, or derived
+	// from the region, or (with zone IDs) the one AWS reports for the
+	// zone's subnets once they exist.
 	Name string
+	// ID is the zone ID the claim pins (e.g. use2-az1), if any.
+	ID string
 	// Key is the stable short key used in composition-resource names: a, b,
 	// c by position, whatever the zone is called.
 	Key string
@@ -104,6 +108,26 @@ const (
 	ResFlowLog       = resource.Name("flowlog")
 )
 
+// Composition-resource names of the on-prem connectivity (network tier):
+// the transit gateway attachment, or the VPN's gateways and connection;
+// the Route 53 Resolver outbound endpoint, its rule and the rule's
+// association (AWS names payment-resolver-outbound-<suffix>, ...).
+const (
+	ResTGWAttachment           = resource.Name("tgw-attachment")
+	ResVPNGateway              = resource.Name("vpn-gateway")
+	ResCustomerGateway         = resource.Name("customer-gateway")
+	ResVPNConnection           = resource.Name("vpn")
+	ResResolverEndpoint        = resource.Name("resolver-outbound")
+	ResResolverRule            = resource.Name("resolver-rule")
+	ResResolverRuleAssociation = resource.Name("resolver-rule-association")
+	ResSGResolver              = resource.Name("sg-resolver")
+	// ResRouteTableData is the data subnets' route table.
+	ResRouteTableData = resource.Name("rt-data")
+)
+
+// AppRouteTableName is an AZ's app route table.
+func AppRouteTableName(az AZ) resource.Name { return resource.Name("rt-app-" + az.Key) }
+
 // Composition-resource names of the monitoring tier. ResAlarmsTopic gives
 // the topic its AWS name payment-alarms-<suffix>; the dashboard is named
 // payment-migration-<suffix> through its external name.
@@ -130,6 +154,22 @@ const (
 	ResDMSTaskLogGroup    = resource.Name("dms-task-log-group")
 	ResSGRuleDMSOutSource = resource.Name("sgr-dms-out-source")
 	migrationUsagePrefix  = "usage-dms-"
+
+	// The source's CA, imported as a DMS certificate (verify-ca/full).
+	ResDMSSourceCA = resource.Name("dms-source-ca")
+
+	// DMS's own Aurora user: its secret, the rotation Lambda that creates
+	// and rotates it (AWS name payment-dms-user-rotator-<suffix>) and the
+	// rotation.
+	ResDMSUserSecret     = resource.Name("dms-user-secret")
+	ResDMSUserRotator    = resource.Name("dms-user-rotator")
+	ResDMSUserLogGroup   = resource.Name("dms-user-rotator-log-group")
+	ResDMSUserRole       = resource.Name("dms-user-rotator-role")
+	ResDMSUserPolicy     = resource.Name("dms-user-rotator-policy")
+	ResDMSUserPermission = resource.Name("dms-user-rotator-permission")
+	ResDMSUserRotation   = resource.Name("dms-user-rotation")
+	dmsUserTimeout       = 60
+	dmsUserMemoryMB      = 256
 )
 
 // DMSAccountRole is an IAM role AWS DMS looks up by its exact name, one per
@@ -194,9 +234,11 @@ const (
 
 // Database facts other tiers and the status read.
 const (
-	AuroraEngine        = "aurora-postgresql"
-	SecretRotationDays  = 30
-	PerformanceInsights = 7 // days, the free tier
+	AuroraEngine = "aurora-postgresql"
+	// TargetAfterConnectScript runs in every DMS session on Aurora.
+	TargetAfterConnectScript = "SET session_replication_role = 'replica'"
+	SecretRotationDays       = 30
+	PerformanceInsights      = 7 // days, the free tier
 )
 
 // AuroraInstanceName is the composition-resource name of the cluster
@@ -269,3 +311,8 @@ const ResSGEndpoints = resource.Name("sg-endpoints")
 // EndpointName is the composition-resource name of the VPC endpoint of an
 // AWS service (its associations add -sg, -subnet-<az>, -rt-app-<az>).
 func EndpointName(service string) resource.Name { return resource.Name("vpce-" + service) }
+
+// cidrKey spells a CIDR for a name: 192.168.0.0/16 -> 192-168-0-0-16.
+func cidrKey(cidr string) string {
+	return strings.NewReplacer(".", "-", "/", "-").Replace(cidr)
+}

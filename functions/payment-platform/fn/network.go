@@ -40,7 +40,8 @@ func networkResources(p *Plan) []Desired {
 	for _, tier := range SubnetTiers {
 		for i, az := range p.AZs {
 			subnet := &ec2.Subnet{Spec: ec2.SubnetSpec{ForProvider: ec2.SubnetParameters_2{
-				AvailabilityZone:    ptr.To(az.Name),
+				AvailabilityZone:    zoneName(az),
+				AvailabilityZoneID:  zoneID(az),
 				CidrBlock:           ptr.To(p.Subnets[tier][i].String()),
 				MapPublicIPOnLaunch: ptr.To(false),
 				VPCIDSelector:       p.Sel(ResVPC),
@@ -78,13 +79,13 @@ func networkResources(p *Plan) []Desired {
 	nats := p.NATZones()
 	for i, az := range p.AZs {
 		nat := nats[min(i, len(nats)-1)]
-		out = append(out, routeTable(p, resource.Name("rt-app-"+az.Key), "nat", func(r *ec2v2.RouteParameters) {
+		out = append(out, routeTable(p, AppRouteTableName(az), "nat", func(r *ec2v2.RouteParameters) {
 			r.NATGatewayIDSelector = p.Sel(NATName(nat))
 		}, TierApp, []AZ{az})...)
 	}
 
 	// Data tier: local routes only.
-	out = append(out, routeTable(p, "rt-data", "", nil, TierData, p.AZs)...)
+	out = append(out, routeTable(p, ResRouteTableData, "", nil, TierData, p.AZs)...)
 	return out
 }
 
@@ -175,7 +176,7 @@ func flowLogResources(p *Plan) []Desired {
 func network(p *Plan) Part {
 	st := v1alpha1.XPaymentPlatformStatus{VPCID: p.View.Network.VPCID}
 	for _, az := range p.AZs {
-		st.AvailabilityZones = append(st.AvailabilityZones, az.Name)
+		st.AvailabilityZones = append(st.AvailabilityZones, orPattern(az.Name, az.ID))
 	}
 	ids := func(tier string) []string {
 		var out []string
@@ -193,5 +194,23 @@ func network(p *Plan) Part {
 			st.NATGatewayIPs = append(st.NATGatewayIPs, ip)
 		}
 	}
-	return Part{Resources: append(networkResources(p), endpointsResources(p)...), Status: st}
+	st.OnPremises = p.onPremisesStatus()
+	resources := append(networkResources(p), endpointsResources(p)...)
+	return Part{Resources: append(resources, onPremisesResources(p)...), Status: st}
+}
+
+// zoneName and zoneID place a subnet: by zone ID when the claim pins IDs
+// (aws_subnet's availability_zone_id; the two conflict), else by name.
+func zoneName(az AZ) *string {
+	if az.ID != "" {
+		return nil
+	}
+	return ptr.To(az.Name)
+}
+
+func zoneID(az AZ) *string {
+	if az.ID == "" {
+		return nil
+	}
+	return ptr.To(az.ID)
 }

@@ -10,6 +10,7 @@ import (
 
 	ec2 "github.com/upbound/provider-aws/v2/apis/cluster/ec2/v1beta1"
 	ec2v2 "github.com/upbound/provider-aws/v2/apis/cluster/ec2/v1beta2"
+	rds "github.com/upbound/provider-aws/v2/apis/cluster/rds/v1beta1"
 )
 
 // TestNetwork: NAT gateways per AZ in staging and prod, one in dev (or
@@ -85,7 +86,7 @@ func TestNetworkStatus(t *testing.T) {
 // endpoints' security group, and the S3 gateway endpoint on every app
 // route table.
 func TestEndpoints(t *testing.T) {
-	const migration = "\nmigration: {source: {host: 10.1.1.1, credentialsSecretRef: {name: s}}}\n"
+	const migration = "\nmigration: {source: {host: 198.51.100.1, credentialsSecretRef: {name: s}}}\n" + dmsUserSpec
 	for name, tc := range map[string]struct {
 		spec     string
 		services []string
@@ -131,5 +132,93 @@ func TestEndpoints(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestZoneIDs: zone IDs place the subnets by ID (a zone's letter differs
+// between accounts); each Aurora instance waits for the zone name AWS
+// reports for its zone's data subnet and then takes it.
+func TestZoneIDs(t *testing.T) {
+	spec := strings.Replace(prodSpec, "network:\n", "network:\n  availabilityZoneIds: [use2-az1, use2-az2, use2-az3]\n", 1)
+	first := run(t, withClaim(newRequest(t, spec, nil)))
+	sub := desired(t, first, "subnet-data-b")
+	if get(sub, "spec.forProvider.availabilityZoneId") != "use2-az2" || get(sub, "spec.forProvider.availabilityZone") != nil {
+		t.Errorf("subnet placed by %v / %v, want the zone ID only", get(sub, "spec.forProvider.availabilityZoneId"), get(sub, "spec.forProvider.availabilityZone"))
+	}
+	p := tierPlan(t, spec, nil, nil)
+	if composes(database(p), "aurora-instance-b") {
+		t.Error("Aurora instance composed before its zone's name is known")
+	}
+	known := tierPlan(t, spec, nil, func(v *Views) {
+		v.Encryption.KeyARN = testKeyARN
+		v.Network.SubnetZones = map[resource.Name]string{"subnet-data-a": "us-east-2c", "subnet-data-b": "us-east-2a", "subnet-data-c": "us-east-2b"}
+	})
+	for _, d := range database(known).Resources {
+		if d.Name == "aurora-instance-b" {
+			if len(d.WaitsFor) != 0 || *d.Object.(*rds.ClusterInstance).Spec.ForProvider.AvailabilityZone != "us-east-2a" {
+				t.Errorf("aurora-instance-b waits for %v, zone %v", d.WaitsFor, d.Object.(*rds.ClusterInstance).Spec.ForProvider.AvailabilityZone)
+			}
+		}
+	}
+}
+
+// TestOnPremises: a transit gateway attachment in the app subnets and a
+// route per on-prem CIDR in every app and data route table, or a VPN whose
+// static routes propagate to them; the corporate domain forwarded by an
+// outbound endpoint behind a group that allows DNS to the on-prem servers
+// only; the status says how the VPC reaches the on-prem network.
+func TestOnPremises(t *testing.T) {
+	rsp := run(t, withClaim(newRequest(t, prodSpec, readyWorld(t, prodSpec))))
+	att := desired(t, rsp, "tgw-attachment")
+	if get(att, "spec.forProvider.transitGatewayId") != "tgw-0a1b2c3d4e5f60718" || len(get(att, "spec.forProvider.subnetIds").([]any)) != 3 {
+		t.Errorf("attachment = %v", get(att, "spec.forProvider"))
+	}
+	for _, rt := range []string{"rt-app-a", "rt-app-b", "rt-app-c", "rt-data"} {
+		r := desired(t, rsp, rt+"-onprem-192-168-0-0-16")
+		if get(r, "spec.forProvider.destinationCidrBlock") != "192.168.0.0/16" || get(r, "spec.forProvider.transitGatewayId") != "tgw-0a1b2c3d4e5f60718" ||
+			label(r, "spec.forProvider.routeTableIdSelector") != rt {
+			t.Errorf("%s route = %v", rt, get(r, "spec.forProvider"))
+		}
+	}
+	ep := desired(t, rsp, "resolver-outbound")
+	if get(ep, "spec.forProvider.direction") != "OUTBOUND" || len(get(ep, "spec.forProvider.ipAddress").([]any)) != 3 ||
+		label(ep, "spec.forProvider.securityGroupIdSelector") != "sg-resolver" {
+		t.Errorf("resolver endpoint = %v", get(ep, "spec.forProvider"))
+	}
+	rule := desired(t, rsp, "resolver-rule")
+	if get(rule, "spec.forProvider.domainName") != "corp.example.com" || get(rule, "spec.forProvider.ruleType") != "FORWARD" ||
+		len(get(rule, "spec.forProvider.targetIp").([]any)) != 2 {
+		t.Errorf("resolver rule = %v", get(rule, "spec.forProvider"))
+	}
+	udp := desired(t, rsp, "sgr-resolver-out-192-168-1-10-udp")
+	if get(udp, "spec.forProvider.ipProtocol") != "udp" || get(udp, "spec.forProvider.fromPort") != 53.0 || get(udp, "spec.forProvider.cidrIpv4") != "192.168.1.10/32" {
+		t.Errorf("resolver DNS rule = %v", get(udp, "spec.forProvider"))
+	}
+	st := get(rsp.GetDesired().GetComposite().GetResource().AsMap(), "status.onPremises").(map[string]any)
+	if st["via"] != "transit gateway tgw-0a1b2c3d4e5f60718" || st["transitGatewayAttachmentId"] != "tgw-attachment-id" || st["forwardedDomain"] != "corp.example.com" {
+		t.Errorf("status.onPremises = %v", st)
+	}
+
+	vpnSpec := strings.Replace(prodSpec, "    transitGatewayId: tgw-0a1b2c3d4e5f60718\n", "    vpn: {customerGatewayIp: 203.0.113.10}\n", 1)
+	vpn := run(t, withClaim(newRequest(t, vpnSpec, readyWorld(t, vpnSpec))))
+	if cgw := desired(t, vpn, "customer-gateway"); get(cgw, "spec.forProvider.ipAddress") != "203.0.113.10" || get(cgw, "spec.forProvider.bgpAsn") != "65000" {
+		t.Errorf("customer gateway = %v", get(cgw, "spec.forProvider"))
+	}
+	if c := desired(t, vpn, "vpn"); get(c, "spec.forProvider.staticRoutesOnly") != true || label(c, "spec.forProvider.vpnGatewayIdSelector") != "vpn-gateway" {
+		t.Errorf("VPN connection = %v", get(c, "spec.forProvider"))
+	}
+	if r := desired(t, vpn, "vpn-route-192-168-0-0-16"); get(r, "spec.forProvider.destinationCidrBlock") != "192.168.0.0/16" {
+		t.Errorf("VPN route = %v", get(r, "spec.forProvider"))
+	}
+	for _, rt := range []string{"rt-app-a", "rt-app-b", "rt-app-c", "rt-data"} {
+		if label(desired(t, vpn, rt+"-vpn-propagation"), "spec.forProvider.routeTableIdSelector") != rt {
+			t.Errorf("%s: no VPN route propagation", rt)
+		}
+		if slices.Contains(names(vpn), rt+"-onprem-192-168-0-0-16") {
+			t.Errorf("%s: a transit gateway route without a transit gateway", rt)
+		}
+	}
+	if slices.Contains(names(vpn), "tgw-attachment") {
+		t.Error("transit gateway attachment composed for a VPN")
 	}
 }

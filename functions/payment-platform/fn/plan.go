@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	utilversion "k8s.io/apimachinery/pkg/util/version"
 
 	"k8s.io/utils/ptr"
 
@@ -44,6 +45,7 @@ type Plan struct {
 func NewPlan(spec *v1alpha1.XPaymentPlatformSpec, obs Observed) *Plan {
 	p := &Plan{Spec: spec, Observed: obs, View: observe(obs)}
 	p.AZs = zones(spec)
+	p.nameZones()
 	p.Subnets = carve(spec.Network, len(p.AZs))
 	p.Tags = map[string]string{
 		"Environment": string(spec.Environment),
@@ -67,12 +69,28 @@ func zones(spec *v1alpha1.XPaymentPlatformSpec) []AZ {
 	for i := range out {
 		key := string(rune('a' + i))
 		name := spec.Region + key
-		if len(spec.Network.AvailabilityZoneNames) == len(out) {
+		var id string
+		switch {
+		case len(spec.Network.AvailabilityZoneNames) == len(out):
 			name = spec.Network.AvailabilityZoneNames[i]
+		case len(spec.Network.AvailabilityZoneIDs) == len(out):
+			// A zone's name differs between accounts; AWS reports it for
+			// the zone's subnets (NewPlan fills it in from the view).
+			name, id = "", spec.Network.AvailabilityZoneIDs[i]
 		}
-		out[i] = AZ{Name: name, Key: key}
+		out[i] = AZ{Name: name, ID: id, Key: key}
 	}
 	return out
+}
+
+// nameZones gives zones pinned by ID the name AWS reports for their data
+// subnet, once it exists (empty until then).
+func (p *Plan) nameZones() {
+	for i, az := range p.AZs {
+		if az.ID != "" {
+			p.AZs[i].Name = p.View.Network.SubnetZones[SubnetName(TierData, az)]
+		}
+	}
 }
 
 // carve splits the VPC CIDR into 16 equal slots: public subnets take slots
@@ -199,3 +217,19 @@ func (p *Plan) DBSecretARN() string {
 
 // APIFunctionName is the payment API's Lambda function name.
 func (p *Plan) APIFunctionName() string { return p.Name(ResAPI) }
+
+// EngineUpgradeWanted reports whether the claim asks for a higher engine
+// version than Aurora runs: only then does the cluster's forProvider carry
+// one (a lower one would be a downgrade AWS refuses).
+func (p *Plan) EngineUpgradeWanted() bool {
+	actual := p.View.Database.EngineVersionActual
+	if actual == "" {
+		return false
+	}
+	want, err := utilversion.ParseGeneric(p.Spec.Database.EngineVersion)
+	if err != nil {
+		return false
+	}
+	have, err := utilversion.ParseGeneric(actual)
+	return err == nil && want.GreaterThan(have)
+}

@@ -107,3 +107,12 @@ func (p *Plan) KMSKeyARNOrPattern() string {
 	}
 	return p.ARN("kms", "key/*")
 }
+
+// orPattern is a statement's resource: the ARN once observed, the pattern
+// that matches it until then.
+func orPattern(known, pattern string) string {
+	if known != "" {
+		return known
+	}
+	return pattern
+}

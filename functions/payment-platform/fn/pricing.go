@@ -18,7 +18,9 @@ import (
 //	https://aws.amazon.com/elasticloadbalancing/pricing/
 //	https://aws.amazon.com/lambda/pricing/             (x86, provisioned concurrency)
 //	https://aws.amazon.com/waf/pricing/
-//	https://aws.amazon.com/route53/pricing/
+//	https://aws.amazon.com/route53/pricing/            (hosted zones, health checks, Resolver endpoints)
+//	https://aws.amazon.com/transit-gateway/pricing/
+//	https://aws.amazon.com/vpn/pricing/                (Site-to-Site VPN connections)
 //	https://aws.amazon.com/kms/pricing/
 //	https://aws.amazon.com/secrets-manager/pricing/
 //	https://aws.amazon.com/cloudwatch/pricing/
@@ -44,26 +46,36 @@ const (
 // ones per month of 730 hours.
 type Prices struct {
 	// VPC
-	NATGatewayHour     float64 // per NAT gateway-hour
-	NATGatewayGB       float64 // per GB processed by a NAT gateway
-	PublicIPv4Hour     float64 // per in-use public IPv4 address-hour (each NAT gateway's EIP)
-	EndpointENIHour    float64 // interface VPC endpoint, per endpoint per AZ (ENI) per hour; gateway endpoints are free
-	EndpointGB         float64 // data processed by interface VPC endpoints, per GB
-	AuroraACUHour      float64 // Aurora PostgreSQL Serverless v2, Aurora Standard: per ACU-hour
-	AuroraStorageGB    float64 // Aurora Standard storage, per GB-month
-	AuroraIOMillion    float64 // Aurora Standard I/O, per million requests
-	DMSStorageGB       float64 // DMS gp2 storage beyond the included amount, per GB-month (x2 for Multi-AZ)
-	ALBHour            float64 // Application Load Balancer, per ALB-hour
-	ALBLCUHour         float64 // per LCU-hour
-	LambdaRequestsM    float64 // Lambda, per million requests
-	LambdaGBSecond     float64 // Lambda x86 on-demand duration, per GB-second
-	LambdaPCGBSecond   float64 // provisioned concurrency kept warm, per GB-second
-	LambdaPCDurationGB float64 // duration of invocations served by provisioned concurrency, per GB-second
-	WAFWebACLMonth     float64 // WAF web ACL, per month
-	WAFRuleMonth       float64 // per rule (a managed rule group counts as one rule), per month
-	WAFRequestsM       float64 // per million requests inspected
-	Route53ZoneMonth   float64 // per hosted zone-month (first 25 zones)
-	Route53QueriesM    float64 // standard (and weighted) queries, per million
+	NATGatewayHour    float64 // per NAT gateway-hour
+	NATGatewayGB      float64 // per GB processed by a NAT gateway
+	PublicIPv4Hour    float64 // per in-use public IPv4 address-hour (each NAT gateway's EIP)
+	EndpointENIHour   float64 // interface VPC endpoint, per endpoint per AZ (ENI) per hour; gateway endpoints are free
+	EndpointGB        float64 // data processed by interface VPC endpoints, per GB
+	TGWAttachmentHour float64 // Transit Gateway, per VPC attachment-hour
+	TGWDataGB         float64 // Transit Gateway, per GB processed
+	VPNConnectionHour float64 // Site-to-Site VPN, per connection-hour
+	DataTransferOutGB float64 // data transfer out of AWS to the internet (the VPN's traffic), per GB
+	ResolverENIHour   float64 // Route 53 Resolver endpoint, per ENI (IP address)-hour
+	ResolverQueriesM  float64 // Route 53 Resolver queries through an endpoint, per million
+	AuroraACUHour     float64 // Aurora PostgreSQL Serverless v2, Aurora Standard: per ACU-hour
+	// RDS Extended Support of Aurora PostgreSQL Serverless v2, years 1 and
+	// 2, per ACU-hour (year 3 doubles it): as uncertain as the DMS prices,
+	// check it first (a third-party summary quotes $0.085).
+	ExtendedSupportACUHour float64
+	AuroraStorageGB        float64 // Aurora Standard storage, per GB-month
+	AuroraIOMillion        float64 // Aurora Standard I/O, per million requests
+	DMSStorageGB           float64 // DMS gp2 storage beyond the included amount, per GB-month (x2 for Multi-AZ)
+	ALBHour                float64 // Application Load Balancer, per ALB-hour
+	ALBLCUHour             float64 // per LCU-hour
+	LambdaRequestsM        float64 // Lambda, per million requests
+	LambdaGBSecond         float64 // Lambda x86 on-demand duration, per GB-second
+	LambdaPCGBSecond       float64 // provisioned concurrency kept warm, per GB-second
+	LambdaPCDurationGB     float64 // duration of invocations served by provisioned concurrency, per GB-second
+	WAFWebACLMonth         float64 // WAF web ACL, per month
+	WAFRuleMonth           float64 // per rule (a managed rule group counts as one rule), per month
+	WAFRequestsM           float64 // per million requests inspected
+	Route53ZoneMonth       float64 // per hosted zone-month (first 25 zones)
+	Route53QueriesM        float64 // standard (and weighted) queries, per million
 	// Route 53 health checks, per health check-month. Calculated and
 	// CloudWatch-metric checks are billed as basic AWS-endpoint checks.
 	HealthCheckAWS           float64 // basic check of an AWS endpoint (the ALB), calculated or metric
@@ -96,7 +108,14 @@ var usEast = Prices{
 	EndpointGB:               0.01,
 	NATGatewayGB:             0.045,
 	PublicIPv4Hour:           0.005,
+	TGWAttachmentHour:        0.05,
+	TGWDataGB:                0.02,
+	VPNConnectionHour:        0.05,
+	DataTransferOutGB:        0.09,
+	ResolverENIHour:          0.125,
+	ResolverQueriesM:         0.40,
 	AuroraACUHour:            0.12,
+	ExtendedSupportACUHour:   0.10,
 	AuroraStorageGB:          0.10,
 	AuroraIOMillion:          0.20,
 	DMSStorageGB:             0.115,

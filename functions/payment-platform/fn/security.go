@@ -12,9 +12,11 @@ import (
 // Port into (Ingress) or out of Group, from or to either another platform
 // securityResources group (Peer) or a CIDR.
 type Rule struct {
-	Name        resource.Name
-	Group       resource.Name
-	Ingress     bool
+	Name    resource.Name
+	Group   resource.Name
+	Ingress bool
+	// Protocol is tcp unless set (udp for DNS).
+	Protocol    string
 	Port        int
 	Peer        resource.Name
 	CIDR        string
@@ -37,6 +39,15 @@ func securityResources(p *Plan) []Desired {
 		{ResSGDatabase, "Aurora PostgreSQL: 5432 from the app and DMS only"},
 		{ResSGDMS, "DMS replication instance: to the source and Aurora only"},
 		{ResSGEndpoints, "VPC endpoints of the AWS services the Lambdas and DMS call: 443 from them only"},
+	}
+	// The Route 53 Resolver outbound endpoint: DNS to the on-prem servers
+	// only.
+	dns := p.Spec.Network.OnPremises
+	if dns != nil && dns.DNS != nil {
+		groups = append(groups, struct {
+			name resource.Name
+			desc string
+		}{ResSGResolver, "Route 53 Resolver outbound endpoint: DNS to the on-prem servers only"})
 	}
 	var out []Desired
 	for _, g := range groups {
@@ -65,7 +76,7 @@ func securityResources(p *Plan) []Desired {
 	if p.Spec.MigrationEnabled() {
 		src := p.Spec.Migration.Source
 		rules = append(rules, Rule{Name: ResSGRuleDMSOutSource, Group: ResSGDMS, Port: src.Port, CIDR: src.CIDR, Description: "PostgreSQL to the on-prem source"})
-		if p.Spec.Lambdas != nil {
+		if p.Spec.Lambdas.ValidatorEnabled() {
 			rules = append(rules, Rule{Name: ResSGRuleAppOutSource, Group: ResSGApp, Port: src.Port, CIDR: src.CIDR, Description: "The validator reads the on-prem source"})
 		}
 	}
@@ -73,6 +84,14 @@ func securityResources(p *Plan) []Desired {
 	// routes is known once it exists.
 	if pl := p.View.Network.S3PrefixListID; pl != "" {
 		rules = append(rules, Rule{Name: "sgr-app-out-s3", Group: ResSGApp, Port: 443, PrefixList: pl, Description: "HTTPS to S3 through its gateway endpoint"})
+	}
+	if dns != nil && dns.DNS != nil {
+		for _, ip := range dns.DNS.ResolverIPs {
+			for _, proto := range []string{"udp", "tcp"} {
+				rules = append(rules, Rule{Name: resource.Name("sgr-resolver-out-" + cidrKey(ip) + "-" + proto), Group: ResSGResolver, Protocol: proto, Port: 53,
+					CIDR: ip + "/32", Description: "DNS (" + proto + ") to the on-prem server " + ip})
+			}
+		}
 	}
 	for _, r := range rules {
 		out = append(out, r.desired(p))
@@ -93,11 +112,15 @@ func (r Rule) desired(p *Plan) Desired {
 		peerSel, cidr = nil, ptr.To(r.CIDR)
 	}
 	port := ptr.To(float64(r.Port))
+	proto := ptr.To("tcp")
+	if r.Protocol != "" {
+		proto = ptr.To(r.Protocol)
+	}
 	if r.Ingress {
 		return Desired{Name: r.Name, Object: &ec2.SecurityGroupIngressRule{Spec: ec2.SecurityGroupIngressRuleSpec{
 			ForProvider: ec2.SecurityGroupIngressRuleParameters{
 				SecurityGroupIDSelector:           p.Sel(r.Group),
-				IPProtocol:                        ptr.To("tcp"),
+				IPProtocol:                        proto,
 				FromPort:                          port,
 				ToPort:                            port,
 				CidrIPv4:                          cidr,
@@ -108,7 +131,7 @@ func (r Rule) desired(p *Plan) Desired {
 	return Desired{Name: r.Name, Object: &ec2.SecurityGroupEgressRule{Spec: ec2.SecurityGroupEgressRuleSpec{
 		ForProvider: ec2.SecurityGroupEgressRuleParameters{
 			SecurityGroupIDSelector:           p.Sel(r.Group),
-			IPProtocol:                        ptr.To("tcp"),
+			IPProtocol:                        proto,
 			FromPort:                          port,
 			ToPort:                            port,
 			CidrIPv4:                          cidr,

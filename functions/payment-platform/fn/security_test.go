@@ -13,7 +13,7 @@ import (
 // source only when migration is on, and the app (the validator) only when
 // the Lambdas are there too.
 func TestSecurity(t *testing.T) {
-	const migration = "\nmigration: {source: {host: 10.1.1.1, credentialsSecretRef: {name: s}}}"
+	const migration = "\nmigration: {source: {host: 198.51.100.1, credentialsSecretRef: {name: s}}}\n" + dmsUserSpec
 	cases := map[string]struct {
 		spec            string
 		dmsToSource     bool

@@ -16,6 +16,8 @@ import (
 	lambdav2 "github.com/upbound/provider-aws/v2/apis/cluster/lambda/v1beta2"
 	rdsv2 "github.com/upbound/provider-aws/v2/apis/cluster/rds/v1beta2"
 	route53 "github.com/upbound/provider-aws/v2/apis/cluster/route53/v1beta1"
+	route53resolver "github.com/upbound/provider-aws/v2/apis/cluster/route53resolver/v1beta1"
+	secretsmanager "github.com/upbound/provider-aws/v2/apis/cluster/secretsmanager/v1beta1"
 	sns "github.com/upbound/provider-aws/v2/apis/cluster/sns/v1beta1"
 	wafv2 "github.com/upbound/provider-aws/v2/apis/cluster/wafv2/v1beta1"
 )
@@ -45,9 +47,13 @@ type EncryptionView struct{ KeyARN string }
 type NetworkView struct {
 	VPCID, VPCARN string
 	SubnetIDs     map[resource.Name]string
-	NATIPs        map[resource.Name]string
+	// SubnetZones are the zone names AWS reports for the subnets.
+	SubnetZones map[resource.Name]string
+	NATIPs      map[resource.Name]string
 	// S3PrefixListID is the prefix list the S3 gateway endpoint routes.
 	S3PrefixListID string
+	// The on-prem connectivity's IDs, once created.
+	TGWAttachmentID, VPNConnectionID, ResolverEndpointID string
 
 	everySubnet bool // the complete world: every subnet exists
 }
@@ -66,12 +72,23 @@ type SecurityView struct{ GroupIDs map[resource.Name]string }
 // DatabaseView is the Aurora cluster.
 type DatabaseView struct {
 	ClusterARN, Endpoint, ReaderEndpoint string
+	// EngineVersionActual is the version Aurora runs (AWS applies minor
+	// upgrades itself).
+	EngineVersionActual string
 	// SecretARN is the RDS-managed master user secret.
 	SecretARN string
 }
 
 // MigrationView is the DMS task.
-type MigrationView struct{ TaskARN, TaskStatus string }
+type MigrationView struct {
+	TaskARN, TaskStatus string
+	// UserSecretARN is DMS's own secret; UserPermissionReady says Secrets
+	// Manager may invoke its rotation function.
+	UserSecretARN       string
+	UserPermissionReady bool
+	// SourceCAARN is the source's CA imported as a DMS certificate.
+	SourceCAARN string
+}
 
 // ComputeView is the payment API function and its live alias.
 type ComputeView struct{ FunctionARN, Version, AliasARN string }
@@ -125,7 +142,7 @@ type LambdasView struct {
 // observe decodes what every tier reads of the observed world.
 func observe(o Observed) Views {
 	v := Views{
-		Network:  NetworkView{SubnetIDs: map[resource.Name]string{}, NATIPs: map[resource.Name]string{}},
+		Network:  NetworkView{SubnetIDs: map[resource.Name]string{}, SubnetZones: map[resource.Name]string{}, NATIPs: map[resource.Name]string{}},
 		Security: SecurityView{GroupIDs: map[resource.Name]string{}},
 		Routing:  RoutingView{HealthCheckIDs: map[resource.Name]string{}},
 	}
@@ -134,11 +151,18 @@ func observe(o Observed) Views {
 	vpc := atProvider[ec2.VPCObservation_2](o, ResVPC)
 	v.Network.S3PrefixListID = str(atProvider[ec2v2.VPCEndpointObservation](o, EndpointName("s3")).PrefixListID)
 	v.Network.VPCID, v.Network.VPCARN = str(vpc.ID), str(vpc.Arn)
+	v.Network.TGWAttachmentID = str(atProvider[ec2.TransitGatewayVPCAttachmentObservation](o, ResTGWAttachment).ID)
+	v.Network.VPNConnectionID = str(atProvider[ec2v2.VPNConnectionObservation](o, ResVPNConnection).ID)
+	v.Network.ResolverEndpointID = str(atProvider[route53resolver.EndpointObservation](o, ResResolverEndpoint).ID)
 	for name, r := range o {
 		switch {
 		case r.Kind == "Subnet" && strings.HasPrefix(r.APIVersion, "ec2."):
-			if id := str(atProvider[ec2.SubnetObservation_2](o, name).ID); id != "" {
+			sub := atProvider[ec2.SubnetObservation_2](o, name)
+			if id := str(sub.ID); id != "" {
 				v.Network.SubnetIDs[name] = id
+			}
+			if az := str(sub.AvailabilityZone); az != "" {
+				v.Network.SubnetZones[name] = az
 			}
 		case r.Kind == "EIP" && strings.HasPrefix(r.APIVersion, "ec2."):
 			if ip := str(atProvider[ec2.EIPObservation](o, name).PublicIP); ip != "" {
@@ -157,13 +181,18 @@ func observe(o Observed) Views {
 	}
 
 	c := atProvider[rdsv2.ClusterObservation](o, ResAurora)
-	v.Database = DatabaseView{ClusterARN: str(c.Arn), Endpoint: str(c.Endpoint), ReaderEndpoint: str(c.ReaderEndpoint)}
+	v.Database = DatabaseView{ClusterARN: str(c.Arn), Endpoint: str(c.Endpoint), ReaderEndpoint: str(c.ReaderEndpoint),
+		EngineVersionActual: str(c.EngineVersionActual)}
 	if len(c.MasterUserSecret) > 0 {
 		v.Database.SecretARN = str(c.MasterUserSecret[0].SecretArn)
 	}
 
 	t := atProvider[dms.ReplicationTaskObservation](o, ResMigrationTask)
-	v.Migration = MigrationView{TaskARN: str(t.ReplicationTaskArn), TaskStatus: str(t.Status)}
+	v.Migration = MigrationView{TaskARN: str(t.ReplicationTaskArn), TaskStatus: str(t.Status),
+		UserSecretARN:       str(atProvider[secretsmanager.SecretObservation](o, ResDMSUserSecret).Arn),
+		UserPermissionReady: o[ResDMSUserPermission].Ready,
+		SourceCAARN:         str(atProvider[dms.CertificateObservation](o, ResDMSSourceCA).CertificateArn),
+	}
 
 	f := atProvider[lambdav2.FunctionObservation](o, ResAPI)
 	v.Compute = ComputeView{FunctionARN: str(f.Arn), Version: str(f.Version), AliasARN: str(atProvider[lambdav2.AliasObservation](o, ResAPIAlias).Arn)}

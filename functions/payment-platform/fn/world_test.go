@@ -25,8 +25,9 @@ func readyEdge(t *testing.T) *fnv1.RunFunctionResponse {
 }
 
 // composedIdentifiers are the AWS identifiers a metric dimension may name:
-// metadata names, external names, ALB/target group ARN suffixes, the DMS task
-// resource ID and the platform suffix.
+// metadata names, external names, observed IDs, ALB/target group ARN
+// suffixes, the DMS task resource ID, the platform suffix and the transit
+// gateway the claim names.
 func composedIdentifiers(t *testing.T, rsp *fnv1.RunFunctionResponse) map[string]bool {
 	t.Helper()
 	ids := map[string]bool{
@@ -34,9 +35,11 @@ func composedIdentifiers(t *testing.T, rsp *fnv1.RunFunctionResponse) map[string
 		"targetgroup/payment-api-tg-prod/73e2d6bc24d8a067": true, // observed target group arnSuffix
 		"ABCDEFGHIJKLMNOP":                                 true, // observed DMS task resource ID
 		"prod":                                             true, // EnvironmentSuffix dimension of PaymentMigration metrics
+		"tgw-0a1b2c3d4e5f60718":                            true, // the claim's transit gateway (prodSpec)
 	}
 	for _, n := range names(rsp) {
 		r := desired(t, rsp, n)
+		ids[n+"-id"] = true // the observed ID (observedReady)
 		ids[get(r, "metadata.name").(string)] = true
 		if a, ok := get(r, "metadata.annotations").(map[string]any); ok {
 			if e, ok := a[AnnotationExternalName].(string); ok {
@@ -55,9 +58,14 @@ const lambdasSpec = `lambdas:
   sourceCodeHashes:
     validation: 47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=
     rollback: LCa0a2j/xo/5m0U8HTBBNBNCLXBkg7+g+YpeiGJm564=
+    dmsUser: F7xYCKe2nHFc0BQf+6KXt6rMPgPW9RHJi3pZf5fX/kc=
   sourceSecretArn: arn:aws:secretsmanager:us-east-2:123456789012:secret:payments/source-abc
   hmacSecretArn: arn:aws:secretsmanager:us-east-2:123456789012:secret:payments/hmac-def
 `
+
+// dmsUserSpec is the least spec.lambdas a migration needs: the zip of the
+// rotation Lambda of DMS's own Aurora user.
+const dmsUserSpec = "lambdas: {artifactBucket: payments-artifacts, version: v0.1.0, sourceCodeHashes: {dmsUser: F7xYCKe2nHFc0BQf+6KXt6rMPgPW9RHJi3pZf5fX/kc=}}\n"
 
 // withValidation sets the observed result of the validation run for a step.
 func withValidation(obs map[string]*fnv1.Resource, step string, result map[string]any) map[string]*fnv1.Resource {
@@ -230,6 +238,8 @@ func edgeWorld(t testing.TB, spec string) map[string]*fnv1.Resource {
 			case "migration":
 				set("status", "running")
 				set("replicationTaskArn", "arn:aws:dms:us-east-2:123456789012:task:ABCDEFGHIJKLMNOP")
+			case "dms-source-ca":
+				set("certificateArn", "arn:aws:dms:us-east-2:123456789012:cert:SOURCECA")
 			case "api":
 				set("version", "7")
 			case "alb":
@@ -281,13 +291,19 @@ func cloneResources(in map[string]*fnv1.Resource) map[string]*fnv1.Resource {
 // prodSpec is a prod claim with the data tier and migration.
 const prodSpec = `environmentSuffix: prod
 environment: prod
+network:
+  onPremises:
+    cidrs: [192.168.0.0/16]
+    transitGatewayId: tgw-0a1b2c3d4e5f60718
+    dns: {domain: corp.example.com, resolverIps: [192.168.1.10, 192.168.1.11]}
 database: {minCapacity: 2, maxCapacity: 16, instances: 3}
 migration:
+  schemaReady: true
   source:
     host: pg.corp.example.com
     cidr: 192.168.10.0/24
     credentialsSecretRef: {name: source-db}
-`
+` + dmsUserSpec
 
 // withClaim puts the XR under a claim in namespace payments.
 func withClaim(req *fnv1.RunFunctionRequest) *fnv1.RunFunctionRequest {
