@@ -49,6 +49,7 @@ func exampleClaimsReady(t *testing.T) {
 			checkConnectionSecret(t, ctx, name)
 			checkFailbackCombinesEveryGuard(t, xr.GetName())
 			checkListSelectorsComplete(t, xr.GetName())
+			checkMigrationPath(t, ctx, xr)
 			xrs = append(xrs, xr.GetName())
 		})
 	}
@@ -262,4 +263,47 @@ func matches(labels map[string]string, want map[string]any) bool {
 		}
 	}
 	return true
+}
+
+// checkMigrationPath: DMS reaches the source over what the claim built and
+// logs in to Aurora as its own user. The source endpoint verifies the server
+// against the CA the provider imported (verify-full in prod); the target
+// reads DMS's own secret, never the RDS-managed master secret; that secret
+// has a rotation; the task waits for the schema only when the claim says
+// so; the XR status says how the VPC reaches the on-prem network.
+func checkMigrationPath(t *testing.T, ctx context.Context, xr *unstructured.Unstructured) {
+	t.Helper()
+	name := xr.GetName()
+	field := func(res string, path ...string) string {
+		v, _, err := composedField(ctx, name, res, path...)
+		if err != nil {
+			t.Error(err)
+		}
+		s, _ := v.(string)
+		return s
+	}
+	mode := field("dms-source-endpoint", "spec", "forProvider", "sslMode")
+	if mode != "require" {
+		ca := field("dms-source-ca", "status", "atProvider", "certificateArn")
+		if ca == "" || field("dms-source-endpoint", "spec", "forProvider", "certificateArn") != ca {
+			t.Errorf("%s: source endpoint (sslMode %s) does not verify against the imported CA %q", name, mode, ca)
+		}
+	}
+	secret := field("dms-user-secret", "status", "atProvider", "arn")
+	if secret == "" || field("dms-target-endpoint", "spec", "forProvider", "secretsManagerArn") != secret {
+		t.Errorf("%s: the DMS target endpoint does not read DMS's own secret %q", name, secret)
+	}
+	if strings.Contains(field("dms-target-endpoint", "spec", "forProvider", "secretsManagerArn"), "rds!cluster") {
+		t.Errorf("%s: the DMS target endpoint reads the RDS-managed master secret", name)
+	}
+	if field("dms-user-rotation", "spec", "forProvider", "rotationLambdaArn") == "" {
+		t.Errorf("%s: DMS's secret has no rotation function", name)
+	}
+	via, _, _ := unstructured.NestedString(xr.Object, "status", "onPremises", "via")
+	attach, _, _ := unstructured.NestedString(xr.Object, "status", "onPremises", "transitGatewayAttachmentId")
+	vpn, _, _ := unstructured.NestedString(xr.Object, "status", "onPremises", "vpnConnectionId")
+	if via == "" || (attach == "" && vpn == "") {
+		t.Errorf("%s: status.onPremises = %q (attachment %q, VPN %q): no connectivity reported", name, via, attach, vpn)
+	}
+	t.Logf("%s: source sslMode %s, DMS secret %s, on-prem via %s", name, mode, secret, via)
 }

@@ -237,10 +237,11 @@ func TestPolicy(t *testing.T) {
 
 // starAllowed are statements AWS gives no resource-level permissions for.
 var starAllowed = []string{
-	"DescribeVPCNetwork", // ec2:DescribeNetworkInterfaces, ec2:DescribeSubnets for Lambda in a VPC
-	"XRayTraces",         // xray:PutTraceSegments
-	"PutMetrics",         // cloudwatch:PutMetricData (scoped by a namespace condition)
-	"GeneratePassword",   // secretsmanager:GetRandomPassword (no resource type)
+	"DescribeVPCNetwork",  // ec2:DescribeNetworkInterfaces, ec2:DescribeSubnets for Lambda in a VPC
+	"XRayTraces",          // xray:PutTraceSegments
+	"PutMetrics",          // cloudwatch:PutMetricData (scoped by a namespace condition)
+	"GeneratePassword",    // secretsmanager:GetRandomPassword (no resource type)
+	"DescribeReplication", // dms:DescribeReplicationTasks (no resource type)
 }
 
 var secretPatterns = []*regexp.Regexp{

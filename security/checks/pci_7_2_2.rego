@@ -31,6 +31,7 @@ no_resource_level_actions := {
 	"cloudwatch:GetMetricStatistics",
 	"cloudwatch:ListMetrics",
 	"cloudwatch:PutMetricData",
+	"dms:DescribeReplicationTasks",
 	"ec2:DescribeNetworkInterfaces",
 	"ec2:DescribeSecurityGroups",
 	"ec2:DescribeSubnets",

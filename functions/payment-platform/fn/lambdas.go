@@ -62,8 +62,18 @@ func lambdaResources(p *Plan) []Desired {
 	)
 	rbStatements := append(p.lambdaBaseStatements(rbName),
 		putMetrics,
-		Allow("StopReplication", []string{"dms:StopReplicationTask", "dms:DescribeReplicationTasks"}, orPattern(taskARN, p.ARN("dms", "task:*"))),
+		Allow("StopReplication", []string{"dms:StopReplicationTask"}, orPattern(taskARN, p.ARN("dms", "task:*"))),
+		// DescribeReplicationTasks has no resource type in the service
+		// authorization reference (AWS DMS: "Actions defined by AWS
+		// Database Migration Service"): it is granted on "*" or not at all.
+		Allow("DescribeReplication", []string{"dms:DescribeReplicationTasks"}, "*"),
 		Allow("Notify", []string{"sns:Publish"}, orPattern(topicARN, p.ARN("sns", p.Name(ResAlarmsTopic)))),
+		// The topic is encrypted with the platform key: a publisher needs
+		// kms:GenerateDataKey* and kms:Decrypt on it (SNS developer guide,
+		// "Encryption at rest": "the publisher must have the
+		// kms:GenerateDataKey* and kms:Decrypt permissions"); Decrypt is
+		// in the base statements.
+		Allow("EncryptNotification", []string{"kms:GenerateDataKey*"}, p.KMSKeyARNOrPattern()),
 	)
 
 	out := []Desired{

@@ -1,6 +1,7 @@
 package fn
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -122,5 +123,43 @@ func TestLambdasTier(t *testing.T) {
 				t.Errorf("status.validation = %+v, want %s %q", v, tc.checkType, tc.wantStatus)
 			}
 		})
+	}
+}
+
+// TestRollbackPolicyMatchesTheServiceAuthorizationReference: the rollback
+// trigger may stop only this platform's task, describe tasks on "*" (the
+// action has no resource type), and publish to the topic encrypted with the
+// platform key (kms:GenerateDataKey* and kms:Decrypt on that key).
+func TestRollbackPolicyMatchesTheServiceAuthorizationReference(t *testing.T) {
+	spec := prodSpec + lambdasSpec
+	rsp := run(t, withClaim(newRequest(t, spec, readyWorld(t, spec))))
+	var doc struct {
+		Statement []struct {
+			Sid      string
+			Action   []string
+			Resource []string
+		}
+	}
+	if err := json.Unmarshal([]byte(get(desired(t, rsp, "rollback-policy"), "spec.forProvider.policy").(string)), &doc); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]struct{ action, resource string }{
+		"StopReplication":        {"dms:StopReplicationTask", "arn:aws:dms:us-east-2:123456789012:task:ABCDEFGHIJKLMNOP"},
+		"DescribeReplication":    {"dms:DescribeReplicationTasks", "*"},
+		"EncryptNotification":    {"kms:GenerateDataKey*", "arn:aws:svc:us-east-2:123456789012:kms-key"},
+		"DecryptWithPlatformKey": {"kms:Decrypt", "arn:aws:svc:us-east-2:123456789012:kms-key"},
+	}
+	for _, st := range doc.Statement {
+		w, ok := want[st.Sid]
+		if !ok {
+			continue
+		}
+		if len(st.Action) != 1 || st.Action[0] != w.action || len(st.Resource) != 1 || st.Resource[0] != w.resource {
+			t.Errorf("%s: %v on %v, want %s on %s", st.Sid, st.Action, st.Resource, w.action, w.resource)
+		}
+		delete(want, st.Sid)
+	}
+	for sid := range want {
+		t.Errorf("rollback policy lacks %s", sid)
 	}
 }
