@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/acme-payments/xpaymentplatform/functions/payment-platform/fn"
 )
 
 // devClaim is the dev example: a cutover without the validation Lambdas,
@@ -69,10 +71,16 @@ func cutoverWalk(t *testing.T) {
 		waitCutover(t, xr, 100, 0, 100, "", "")
 	})
 
+	// The new-system record exists only while AWS takes traffic: not at
+	// step 0 (before the walk) nor during the rollback, so it is the one
+	// resource the walk adds.
 	after := takeSnapshot(t, xr)
+	if _, ok := before["record-new"]; ok {
+		t.Error("a new-system record at step 0")
+	}
 	sameObjects(t, before, after)
-	if len(after) != len(before) {
-		t.Errorf("%d composed resources before the walk, %d after", len(before), len(after))
+	if len(after) != len(before)+1 {
+		t.Errorf("%d composed resources before the walk, %d after; want one more (record-new)", len(before), len(after))
 	}
 	noRefusals(t, start, after)
 	if w := waitClaimReady(t, devClaim, 3*time.Minute); w == nil {
@@ -95,15 +103,27 @@ func waitCutover(t *testing.T, xr string, step, oldW, newW int, reason, message 
 		if num(m["step"]) != float64(step) || num(w["old"]) != float64(oldW) || num(w["new"]) != float64(newW) {
 			return fmt.Errorf("claim status.cutover = %v", m)
 		}
+		// Weight 0 is not "no traffic" (Route 53 answers with zero-weight
+		// records when every weighted one is unhealthy): at weight 0 the
+		// new-system record is gone.
 		got, rec, err := composedField(ctx, xr, "record-new", "spec", "forProvider", "weightedRoutingPolicy", "weight")
-		if err != nil {
+		switch {
+		case newW == 0 && err == nil:
+			return fmt.Errorf("record-new exists (weight %v) at weight 0", got)
+		case newW == 0:
+		case err != nil:
 			return err
-		}
-		if num(got) != float64(newW) {
+		case num(got) != float64(newW):
 			return fmt.Errorf("record-new weight %v, want %d", got, newW)
+		default:
+			if err := conditionIs(rec, "Synced", "True", ""); err != nil {
+				return err
+			}
 		}
-		if err := conditionIs(rec, "Synced", "True", ""); err != nil {
-			return err
+		// The old record, always there, carries the step in force.
+		inForce, _, err := composedField(ctx, xr, "record-old", "metadata", "annotations", fn.AnnotationCutoverStep)
+		if err != nil || inForce != fmt.Sprint(step) {
+			return fmt.Errorf("record-old step annotation %v, want %d (%v)", inForce, step, err)
 		}
 		if reason != "" {
 			c, err := get(ctx, claimGVR, claimNamespace, devClaim)

@@ -114,8 +114,13 @@ func TestCutoverGating(t *testing.T) {
 		for k, v := range obs {
 			next[k] = v
 		}
-		r := observedReady(t, rsp)["record-new"]
-		next["record-new"] = r
+		seen := observedReady(t, rsp)
+		next["record-old"] = seen["record-old"] // carries the step in force
+		if r, ok := seen["record-new"]; ok {
+			next["record-new"] = r
+		} else {
+			delete(next, "record-new")
+		}
 		return next
 	}
 	w10 := at(10, world)
@@ -154,8 +159,9 @@ func TestCutoverGating(t *testing.T) {
 				t.Errorf("step = %v, want %d (%v)", st["step"], tc.wantStep, st)
 			}
 			oldW, newW := Weights(v1alpha1.CutoverStep(tc.wantStep), strings.Contains(tc.spec, "rollback: true"))
-			if recordWeight(t, rsp, "record-new") != float64(newW) || recordWeight(t, rsp, "record-old") != float64(oldW) {
-				t.Errorf("weights old/new = %v/%v, want %d/%d", recordWeight(t, rsp, "record-old"), recordWeight(t, rsp, "record-new"), oldW, newW)
+			_, hasNew := rsp.GetDesired().GetResources()["record-new"]
+			if recordWeight(t, rsp, "record-old") != float64(oldW) || hasNew != (newW > 0) || hasNew && recordWeight(t, rsp, "record-new") != float64(newW) {
+				t.Errorf("old weight %v, new-system record %t, want %d/%d (no new-system record at weight 0)", recordWeight(t, rsp, "record-old"), hasNew, oldW, newW)
 			}
 			var warned bool
 			for _, r := range rsp.GetResults() {

@@ -159,7 +159,13 @@ func TestEdgeResources(t *testing.T) {
 	if _, ok := early.GetDesired().GetResources()["health-new"]; ok {
 		t.Error("health-new composed before every child health check is observed")
 	}
-	rec := desired(t, rsp, "record-new")
+	// At step 0 there is no new-system record; at step 10 it points at the
+	// ALB behind the calculated health check.
+	if _, ok := rsp.GetDesired().GetResources()["record-new"]; ok {
+		t.Error("a new-system record at step 0")
+	}
+	at10 := edgeSpec(10, false)
+	rec := desired(t, run(t, withClaim(newRequest(t, at10, edgeWorld(t, at10)))), "record-new")
 	if get(rec, "spec.forProvider.setIdentifier") != "new-system" || get(rec, "spec.forProvider.records").([]any)[0] != "payment-alb-prod-123.us-east-2.elb.amazonaws.com" ||
 		label(rec, "spec.forProvider.healthCheckIdSelector") != "health-new" || get(rec, "spec.forProvider.zoneId") != "Z0123456789ABCDEF" {
 		t.Errorf("record-new = %v", get(rec, "spec.forProvider"))

@@ -237,7 +237,7 @@ var statefulKinds = []string{"Key", "Cluster", "Secret", "Zone"}
 
 // retired reports whether the spec explicitly asked for a resource to go:
 // migration.enabled false (or no migration block) removes the DMS
-// resources, and a lower database.instances removes the instances beyond it
+// resources, step 0 or a rollback the new-system record, and a lower database.instances removes the instances beyond it
 // (instances hold no data of their own: the cluster volume does).
 func (p *Plan) retired(name resource.Name) bool {
 	if !p.Spec.MigrationEnabled() && (IsMigrationResource(name) || IsLambdaResource(name)) {
@@ -245,6 +245,12 @@ func (p *Plan) retired(name resource.Name) bool {
 	}
 	if !p.Spec.Lambdas.ValidatorEnabled() && IsLambdaResource(name) {
 		return true
+	}
+	// No new-system record at step 0 or while rolled back (routing.go).
+	if name == ResRecordNew && p.Spec.Cutover != nil {
+		if _, newW := Weights(p.Cutover.Effective, p.Spec.Cutover.Rollback); newW == 0 {
+			return true
+		}
 	}
 	for i, az := range p.AZs {
 		if name == AuroraInstanceName(az) {

@@ -320,7 +320,7 @@ func TestKeepsObservedResources(t *testing.T) {
 // TestStableNames pins every composition-resource name and metadata.name of
 // the prod claim: a rename is a breaking change and must be deliberate.
 func TestStableNames(t *testing.T) {
-	spec := strings.Replace(edgeSpec(0, false), "migration:\n", "migration:\n  manageAccountRoles: true\n", 1) +
+	spec := strings.Replace(edgeSpec(10, false), "migration:\n", "migration:\n  manageAccountRoles: true\n", 1) +
 		"monitoring: {alarmEmails: [oncall@example.com], alarmWebhooks: ['https://events.pagerduty.com/x']}\n"
 	rsp := run(t, withClaim(newRequest(t, spec, edgeWorld(t, spec))))
 	want := []string{

@@ -71,6 +71,8 @@ func routingResources(p *Plan) []Desired {
 		HealthCheckIDSelector: p.Sel(ResHealthOld),
 	}}}
 	p.setZone(&old.Spec.ForProvider)
+	// The old record, always there, carries the step in force.
+	old.SetAnnotations(map[string]string{AnnotationCutoverStep: strconv.Itoa(int(p.Cutover.Effective))})
 	out = append(out, Desired{Name: ResRecordOld, Object: old})
 
 	out = append(out, p.guard()...)
@@ -110,6 +112,25 @@ func routingResources(p *Plan) []Desired {
 		}
 		ids = append(ids, ptr.To(id))
 	}
+	calculated := Desired{
+		Name: ResHealthNew,
+		Object: &route53.HealthCheck{Spec: route53.HealthCheckSpec{ForProvider: route53.HealthCheckParameters{
+			Type:                 ptr.To("CALCULATED"),
+			ChildHealthThreshold: ptr.To(float64(len(ids))),
+			ChildHealthchecks:    ids,
+			ReferenceName:        ptr.To(trunc("new-"+p.Spec.EnvironmentSuffix, healthCheckReferenceMax)),
+		}}},
+	}
+	// Weight 0 is not "no traffic": Route 53 answers with the zero-weight
+	// records when every record with a weight above zero is unhealthy
+	// (Route 53 developer guide, "Weighted routing": "If you set Weight to
+	// 0 ... Route 53 ... responds with a zero-weight record only when all
+	// the non-zero-weight records are unhealthy"). At step 0 and during a
+	// rollback the data on AWS is not the system of record, so there is no
+	// new-system record at all (it is removed, see Plan.retired).
+	if newW == 0 {
+		return append(out, calculated)
+	}
 	newRec := &route53v2.Record{Spec: route53v2.RecordSpec{ForProvider: route53v2.RecordParameters{
 		Name:                  ptr.To(p.Spec.Ingress.DomainName),
 		Type:                  ptr.To("CNAME"),
@@ -121,18 +142,7 @@ func routingResources(p *Plan) []Desired {
 	}}}
 	p.setZone(&newRec.Spec.ForProvider)
 	newRec.SetAnnotations(map[string]string{AnnotationCutoverStep: strconv.Itoa(int(p.Cutover.Effective))})
-	return append(out,
-		Desired{
-			Name: ResHealthNew,
-			Object: &route53.HealthCheck{Spec: route53.HealthCheckSpec{ForProvider: route53.HealthCheckParameters{
-				Type:                 ptr.To("CALCULATED"),
-				ChildHealthThreshold: ptr.To(float64(len(ids))),
-				ChildHealthchecks:    ids,
-				ReferenceName:        ptr.To(trunc("new-"+p.Spec.EnvironmentSuffix, healthCheckReferenceMax)),
-			}}},
-		},
-		Desired{Name: ResRecordNew, Object: newRec},
-	)
+	return append(out, calculated, Desired{Name: ResRecordNew, Object: newRec})
 }
 
 // guardAlarms are the alarms whose dimensions are known: the ALB ones once

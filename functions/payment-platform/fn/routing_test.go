@@ -75,11 +75,20 @@ func TestRoutingTier(t *testing.T) {
 				o = obs
 			}
 			part := routing(tierPlan(t, tc.spec, o, func(v *Views) { routingWorld(v); v.Routing.StepInForce = tc.stepInForce }))
-			old := object[*route53v2.Record](t, part, ResRecordOld).Spec.ForProvider.WeightedRoutingPolicy.Weight
-			rec := object[*route53v2.Record](t, part, ResRecordNew)
-			if deref(old) != tc.wantOld || deref(rec.Spec.ForProvider.WeightedRoutingPolicy.Weight) != tc.wantNew || rec.GetAnnotations()[AnnotationCutoverStep] != tc.wantAnnotation {
-				t.Errorf("weights old %v new %v, step annotation %q; want %v/%v %q", deref(old), deref(rec.Spec.ForProvider.WeightedRoutingPolicy.Weight),
-					rec.GetAnnotations()[AnnotationCutoverStep], tc.wantOld, tc.wantNew, tc.wantAnnotation)
+			oldRec := object[*route53v2.Record](t, part, ResRecordOld)
+			old := oldRec.Spec.ForProvider.WeightedRoutingPolicy.Weight
+			if deref(old) != tc.wantOld || oldRec.GetAnnotations()[AnnotationCutoverStep] != tc.wantAnnotation {
+				t.Errorf("old weight %v, step annotation %q; want %v %q", deref(old), oldRec.GetAnnotations()[AnnotationCutoverStep], tc.wantOld, tc.wantAnnotation)
+			}
+			// Weight 0 is not "no traffic" (Route 53 answers with zero-weight
+			// records when every weighted one is unhealthy): at weight 0
+			// there is no new-system record.
+			if tc.wantNew == 0 {
+				if composes(part, ResRecordNew) {
+					t.Error("a new-system record at weight 0")
+				}
+			} else if rec := object[*route53v2.Record](t, part, ResRecordNew); deref(rec.Spec.ForProvider.WeightedRoutingPolicy.Weight) != tc.wantNew {
+				t.Errorf("new weight %v, want %v", deref(rec.Spec.ForProvider.WeightedRoutingPolicy.Weight), tc.wantNew)
 			}
 			if len(part.Conditions) != 1 || part.Conditions[0].Type != ConditionCutoverReady || part.Conditions[0].Status != tc.wantCondition || part.Conditions[0].Reason != tc.wantReason {
 				t.Errorf("conditions = %+v", part.Conditions)

@@ -114,7 +114,7 @@ type RoutingView struct {
 	NameServers []string
 	// HealthCheckIDs by composition-resource name.
 	HealthCheckIDs map[resource.Name]string
-	// StepInForce is the step the new record carries (its annotation); 0
+	// StepInForce is the step the old record carries (its annotation); 0
 	// before it exists.
 	StepInForce int
 
@@ -218,8 +218,12 @@ func observe(o Observed) Views {
 	for _, ns := range z.NameServers {
 		v.Routing.NameServers = append(v.Routing.NameServers, str(ns))
 	}
-	if rec, ok := o[ResRecordNew]; ok {
-		v.Routing.StepInForce, _ = strconv.Atoi(rec.Annotations[AnnotationCutoverStep])
+	// The old record carries the step in force; a platform composed before
+	// it did carries it on the new record.
+	for _, n := range []resource.Name{ResRecordNew, ResRecordOld} {
+		if step, ok := o[n].Annotations[AnnotationCutoverStep]; ok {
+			v.Routing.StepInForce, _ = strconv.Atoi(step)
+		}
 	}
 
 	v.Monitoring.TopicARN = str(atProvider[sns.TopicObservation](o, ResAlarmsTopic).Arn)
