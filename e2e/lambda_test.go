@@ -23,11 +23,13 @@ func (lambdaDouble) Invoke(_ context.Context, function, _ string, payload []byte
 	var req struct {
 		Action    string `json:"action"`
 		CheckType string `json:"checkType"`
+		Step      *int   `json:"step"`
 	}
 	if err := json.Unmarshal(payload, &req); err != nil {
 		return nil, err
 	}
+	// It echoes the step and check type, as lambda/validation does.
 	return json.Marshal(map[string]any{
-		"success": true, "checkType": req.CheckType, "rowsCompared": 50000, "mismatches": 0,
+		"success": true, "checkType": req.CheckType, "step": req.Step, "rowsCompared": 50000, "mismatches": 0,
 	})
 }

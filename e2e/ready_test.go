@@ -305,5 +305,17 @@ func checkMigrationPath(t *testing.T, ctx context.Context, xr *unstructured.Unst
 	if via == "" || (attach == "" && vpn == "") {
 		t.Errorf("%s: status.onPremises = %q (attachment %q, VPN %q): no connectivity reported", name, via, attach, vpn)
 	}
+	// With the validator, the requested step's validation ran once, as its
+	// own Invocation, and its echoed result was taken.
+	if v, ok, _ := unstructured.NestedMap(xr.Object, "status", "validation"); ok {
+		step, _, _ := unstructured.NestedInt64(xr.Object, "spec", "cutover", "step")
+		run := fmt.Sprintf("validation-run-%d-1", step)
+		if _, _, err := composedField(ctx, name, run, "status", "atProvider", "result"); err != nil {
+			t.Errorf("%s: no validation run %s: %v", name, run, err)
+		}
+		if v["success"] != true || num(v["forStep"]) != float64(step) {
+			t.Errorf("%s: status.validation = %v, want a passed validation for step %d", name, v, step)
+		}
+	}
 	t.Logf("%s: source sslMode %s, DMS secret %s, on-prem via %s", name, mode, secret, via)
 }

@@ -45,6 +45,7 @@ func (i *IngressSpec) defaults(d defaulter) {
 
 func (c *CutoverSpec) defaults(d defaulter) {
 	setDefault(d, "ttlSeconds", &c.TTLSeconds, DefaultTTLSeconds)
+	setDefault(d, "validationAttempt", &c.ValidationAttempt, 1)
 	od := d.in("oldSystem")
 	setDefault(od, "healthCheckPath", &c.OldSystem.HealthCheckPath, DefaultHealthCheckPath)
 	setDefault(od, "port", &c.OldSystem.Port, 443)
@@ -163,6 +164,9 @@ func (c *CutoverSpec) validate(p *field.Path, s *XPaymentPlatformSpec) field.Err
 	}
 	if c.TTLSeconds < 10 || c.TTLSeconds > 300 {
 		errs = append(errs, field.Invalid(p.Child("ttlSeconds"), c.TTLSeconds, "must be 10 to 300 seconds"))
+	}
+	if c.ValidationAttempt < 1 || c.ValidationAttempt > 999 {
+		errs = append(errs, field.Invalid(p.Child("validationAttempt"), c.ValidationAttempt, "must be 1 to 999"))
 	}
 	op := p.Child("oldSystem")
 	if !hostnameRE.MatchString(c.OldSystem.Hostname) || len(c.OldSystem.Hostname) > maxDNSName {

@@ -179,6 +179,16 @@ type CutoverSpec struct {
 	// +optional
 	Rollback bool `json:"rollback,omitempty"`
 
+	// ValidationAttempt numbers the validation run of the requested step:
+	// each step and attempt is its own Lambda invocation, run once. Bump it
+	// to validate the same step again (after fixing what a failed
+	// validation found).
+	// +kubebuilder:default=1
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=999
+	// +optional
+	ValidationAttempt int `json:"validationAttempt,omitempty"`
+
 	// TTLSeconds of the weighted records: how long resolvers keep an answer.
 	// +kubebuilder:default=60
 	// +kubebuilder:validation:Minimum=10

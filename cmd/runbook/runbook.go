@@ -211,6 +211,8 @@ type commands struct {
 	CreateCASecret, LoadSchema, SchemaReady, DMSUserRotated string
 	// The VPN's configuration for the on-prem device.
 	VPNConfig string
+	// Revalidate runs the validation of the current step again.
+	Revalidate string
 	// Cutover: the old system's health check and the rollback Lambda.
 	OldSystemHealth, RecordRollback string
 }
@@ -260,6 +262,7 @@ func newRunbook(c *Claim, source string) *runbook {
 		RollbackStatus:   c.Get(`{.status.cutover.rollback}{" "}{.status.cutover.weights.old}{"/"}{.status.cutover.weights.new}{" "}{.status.cutover.message}{"\n"}`),
 		StartReplication: c.Patch(`{"spec":{"migration":{"startReplication":true}}}`),
 		SchemaReady:      c.Patch(`{"spec":{"migration":{"schemaReady":true}}}`),
+		Revalidate:       revalidate(c, s),
 		DMSUserRotated: fmt.Sprintf("aws secretsmanager describe-secret --region %s --secret-id %s --query '[LastRotatedDate,RotationEnabled]' --output text",
 			s.Region, n.DMSUserSecret),
 		DisableMigration: c.Patch(`{"spec":{"migration":{"enabled":false}}}`),
@@ -346,6 +349,15 @@ func noCutover(s *v1alpha1.XPaymentPlatformSpec) string {
 // createAccountRoles creates the roles DMS looks up by name, trusted by DMS
 // only, with the AWS managed policy each needs; continuation lines are
 // indented for a code block inside a list item.
+// revalidate is the patch that runs the current step's validation again.
+func revalidate(c *Claim, s *v1alpha1.XPaymentPlatformSpec) string {
+	attempt := 2
+	if s.Cutover != nil {
+		attempt = s.Cutover.ValidationAttempt + 1
+	}
+	return c.Patch(fmt.Sprintf(`{"spec":{"cutover":{"validationAttempt":%d}}}`, attempt))
+}
+
 // loadSchema copies the source's schema (no data) into Aurora as the master
 // user, whose password RDS keeps in the secret the claim's status names;
 // TLS is verified with the RDS CA bundle.

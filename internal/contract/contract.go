@@ -81,6 +81,10 @@ type ValidationRequest struct {
 	LegacyCheckType string   `json:"check_type,omitempty"`
 	Tables          []string `json:"tables,omitempty"`
 	ResumeToken     string   `json:"resumeToken,omitempty"`
+	// Step is the cutover step the validation gates; the validator echoes
+	// it in its result, and the function accepts a result only for the
+	// step (and check type) it asked about.
+	Step *int `json:"step,omitempty"`
 }
 
 // Check is one verdict of the validation.
@@ -103,9 +107,11 @@ type Difference struct {
 // the validation run.
 type ValidationResult struct {
 	// Success is true only when every check ran to the end and passed.
-	Success   bool    `json:"success"`
-	CheckType string  `json:"checkType"`
-	Checks    []Check `json:"checks"`
+	Success   bool   `json:"success"`
+	CheckType string `json:"checkType"`
+	// Step echoes the request's step.
+	Step   *int    `json:"step,omitempty"`
+	Checks []Check `json:"checks"`
 	// RowsCompared counts the rows covered by the data diff so far.
 	RowsCompared int64 `json:"rowsCompared"`
 	// Mismatches counts rows that differ (missing, extra or changed).

@@ -1,7 +1,8 @@
 // Command validation is the payment migration's validation Lambda
 // (provided.al2023, built as "bootstrap").
 //
-// Input: {"action":"validate","checkType":"pre_migration|post_migration|continuous","tables":[...]}
+// Input: {"action":"validate","checkType":"pre_migration|post_migration|continuous","step":10,"tables":[...]}
+// (step, optional, is echoed in the result)
 // (or the runbook's {"check_type": ...}), and {"resumeToken": "..."} to
 // continue a run that stopped before its deadline. See package validator.
 //
@@ -231,7 +232,7 @@ func (a *app) handle(ctx context.Context, raw json.RawMessage) (*validator.Respo
 	fail := func(ct string, err error) (*validator.Response, error) {
 		a.log.Error("validation could not run", "error", err.Error())
 		a.emit(ct, validator.Metrics{Failed: true, Duration: time.Since(start)}, false)
-		return &validator.Response{CheckType: ct, Checks: []validator.Check{}, Error: err.Error(), ResumeToken: req.ResumeToken}, nil
+		return &validator.Response{CheckType: ct, Step: req.Step, Checks: []validator.Check{}, Error: err.Error(), ResumeToken: req.ResumeToken}, nil
 	}
 	ct := req.CheckType
 	if ct == "" {
@@ -260,6 +261,9 @@ func (a *app) handle(ctx context.Context, raw json.RawMessage) (*validator.Respo
 		return nil, err
 	}
 	a.emit(resp.CheckType, m, resp.Complete)
+	// The step the caller asked about goes back with the verdict: the
+	// function accepts a result only for the step it gates.
+	resp.Step = req.Step
 	return resp, nil
 }
 

@@ -110,12 +110,17 @@ func TestHandleReportsUnreachableDatabases(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := a.handle(context.Background(), json.RawMessage(`{"checkType":"post_migration","resumeToken":""}`))
+	resp, err := a.handle(context.Background(), json.RawMessage(`{"checkType":"post_migration","step":50,"resumeToken":""}`))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if resp.Success || resp.Error == "" || !strings.Contains(resp.Error, "source") || strings.Contains(resp.Error, "secret-password") {
 		t.Fatalf("resp = %+v", resp)
+	}
+	// The step asked about goes back with the verdict, failed or not: the
+	// function takes a result only for the step it gates.
+	if resp.Step == nil || *resp.Step != 50 || resp.CheckType != "post_migration" {
+		t.Fatalf("resp echoes step %v, check %q; want 50, post_migration", resp.Step, resp.CheckType)
 	}
 	if !strings.Contains(metrics.String(), `"ValidationFailed":1`) {
 		t.Fatalf("no ValidationFailed metric: %s", metrics.String())

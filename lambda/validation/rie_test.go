@@ -119,11 +119,14 @@ func TestValidationLambdaUnderRIE(t *testing.T) {
 		env := validationEnv(t, srcDSN, tgtDSN)
 		emu := rietest.Start(t, bootstrap, env)
 		for _, payload := range []string{
-			`{"action":"validate","checkType":"post_migration","tables":["payments","transactions","customers","audit_log"]}`,
+			`{"action":"validate","checkType":"post_migration","step":50,"tables":["payments","transactions","customers","audit_log"]}`,
 			`{"check_type":"post_migration"}`,
 		} {
 			status, body := emu.Invoke(t, payload, 2*time.Minute)
 			resp := decodeResponse(t, status, body)
+			if strings.Contains(payload, `"step"`) && (resp.Step == nil || *resp.Step != 50) {
+				t.Fatalf("%s: the step is not echoed: %+v", payload, resp.Step)
+			}
 			if resp.Success || !resp.Complete || resp.Mismatches != 8 || resp.RowsCompared != paymentsdb.StandardRows+2 {
 				t.Fatalf("%s: %+v", payload, resp)
 			}

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/acme-payments/xpaymentplatform/internal/contract"
@@ -160,11 +159,12 @@ func (p *Plan) validation() *v1alpha1.ValidationStatus {
 	}
 	step := p.Spec.Cutover.Step
 	vs := &v1alpha1.ValidationStatus{CheckType: ValidationCheckType(step), ForStep: int(step)}
-	if p.View.Lambdas.RunForStep != strconv.Itoa(int(step)) {
-		vs.Message = fmt.Sprintf("the %s validation for step %d has not run yet", vs.CheckType, step)
+	run := p.ValidationRunName()
+	raw, ok := p.View.Lambdas.Runs[run]
+	if !ok {
+		vs.Message = fmt.Sprintf("the %s validation for step %d (%s) has not run yet", vs.CheckType, step, run)
 		return vs
 	}
-	raw := p.View.Lambdas.Result
 	if raw == "" {
 		vs.Message = "the validation is running"
 		return vs
@@ -172,6 +172,16 @@ func (p *Plan) validation() *v1alpha1.ValidationStatus {
 	var r contract.ValidationResult
 	if err := json.Unmarshal([]byte(raw), &r); err != nil {
 		vs.Message = "the validation returned no readable result"
+		return vs
+	}
+	// A result counts only for what was asked: the validator echoes the
+	// step and the check type it ran.
+	if r.Step == nil || *r.Step != int(step) || r.CheckType != vs.CheckType {
+		got := "no step"
+		if r.Step != nil {
+			got = fmt.Sprintf("step %d", *r.Step)
+		}
+		vs.Message = fmt.Sprintf("the validator answered for %s, %s check, not step %d's %s check: ignored", got, r.CheckType, step, vs.CheckType)
 		return vs
 	}
 	vs.Success, vs.RowsCompared, vs.Mismatches = r.Success, r.RowsCompared, r.Mismatches

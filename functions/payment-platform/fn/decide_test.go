@@ -24,7 +24,7 @@ func TestValidationGatesCutover(t *testing.T) {
 		"Passed":    {obs: withValidation(world, "10", map[string]any{"success": true, "checkType": "pre_migration", "rowsCompared": 1200000}), wantStep: 10},
 		"Failed": {obs: withValidation(world, "10", map[string]any{"success": false, "checkType": "pre_migration", "rowsCompared": 1200000, "mismatches": 3}),
 			wantStep: 0, held: "3 mismatches"},
-		"Partial": {obs: withValidation(world, "10", map[string]any{"success": false, "rowsCompared": 500, "resumeToken": "abc"}),
+		"Partial": {obs: withValidation(world, "10", map[string]any{"success": false, "checkType": "pre_migration", "rowsCompared": 500, "resumeToken": "abc"}),
 			wantStep: 0, held: "resumeToken"},
 		"StaleResultOfAnotherStep": {obs: withValidation(world, "0", map[string]any{"success": true}), wantStep: 0, held: "has not run yet"},
 	}

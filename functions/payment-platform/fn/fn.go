@@ -246,6 +246,11 @@ func (p *Plan) retired(name resource.Name) bool {
 	if !p.Spec.Lambdas.ValidatorEnabled() && IsLambdaResource(name) {
 		return true
 	}
+	// Validation runs of other steps or attempts: each ran once, and
+	// deleting a CREATE_ONLY Invocation does nothing in AWS.
+	if strings.HasPrefix(string(name), string(ResValidationRun)+"-") && (p.Spec.Cutover == nil || name != p.ValidationRunName()) {
+		return true
+	}
 	// No new-system record at step 0 or while rolled back (routing.go).
 	if name == ResRecordNew && p.Spec.Cutover != nil {
 		if _, newW := Weights(p.Cutover.Effective, p.Spec.Cutover.Rollback); newW == 0 {

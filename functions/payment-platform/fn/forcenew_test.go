@@ -21,12 +21,7 @@ type forceNewException struct{ Resource, Field, Why string }
 
 // knownForceNewExceptions can only shrink: TestNoForceNewChanges fails when
 // a listed exception no longer happens.
-var knownForceNewExceptions = []forceNewException{
-	{Resource: "validation-run", Field: "triggers",
-		Why: "each cutover step re-runs the validation by changing triggers.step; aws_lambda_invocation.triggers is ForceNew, so the run for the new step never happens"},
-	{Resource: "validation-run", Field: "input",
-		Why: "checkType in the input moves from pre_migration to post_migration at step 50; input is ForceNew under lifecycle_scope CREATE_ONLY, the default"},
-}
+var knownForceNewExceptions = []forceNewException{}
 
 // forceNewChange is a replace-on-change field of a resource that existed
 // before an edit and whose desired value the edit changes.

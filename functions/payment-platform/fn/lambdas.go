@@ -1,7 +1,6 @@
 package fn
 
 import (
-	"strconv"
 	"strings"
 
 	"k8s.io/utils/ptr"
@@ -96,15 +95,18 @@ func lambdaResources(p *Plan) []Desired {
 	if clusterARN == "" || secretARN == "" || p.Spec.Cutover == nil {
 		return out
 	}
-	step := p.Spec.Cutover.Step
-	input := mustJSON(map[string]string{"action": "validate", "checkType": ValidationCheckType(step)})
+	// One Invocation per step and attempt, its input fixed: the provider
+	// invokes the validator once when it creates it. Changing an
+	// Invocation's triggers (or its input under lifecycle_scope
+	// CREATE_ONLY) is a ForceNew update provider-aws refuses, so a kept
+	// Invocation would never run again.
+	step := int(p.Spec.Cutover.Step)
+	input := mustJSON(contract.ValidationRequest{Action: contract.ActionValidate, CheckType: ValidationCheckType(p.Spec.Cutover.Step), Step: &step})
 	run := &lambda.Invocation{Spec: lambda.InvocationSpec{ForProvider: lambda.InvocationParameters{
 		FunctionNameSelector: p.Sel(ResValidation),
 		Input:                ptr.To(input),
-		Triggers:             map[string]*string{"step": ptr.To(strconv.Itoa(int(step))), "checkType": ptr.To(ValidationCheckType(step))},
 	}}}
-	run.SetAnnotations(map[string]string{annotationValidateStep: strconv.Itoa(int(step))})
-	return append(out, Desired{Name: ResValidationRun, Object: run})
+	return append(out, Desired{Name: p.ValidationRunName(), Object: run})
 }
 
 // lambdas is the migration validator and rollback trigger; the status shows

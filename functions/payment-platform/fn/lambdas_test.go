@@ -3,6 +3,9 @@ package fn
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/crossplane/function-sdk-go/resource"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 
@@ -50,8 +53,8 @@ func TestLambdasWiring(t *testing.T) {
 			}
 		}
 	}
-	inv := desired(t, rsp, "validation-run")
-	if get(inv, "spec.forProvider.input") != `{"action":"validate","checkType":"pre_migration"}` || get(inv, "spec.forProvider.triggers.step") != "0" ||
+	inv := desired(t, rsp, "validation-run-0-1")
+	if get(inv, "spec.forProvider.input") != `{"action":"validate","checkType":"pre_migration","step":0}` || get(inv, "spec.forProvider.triggers") != nil ||
 		label(inv, "spec.forProvider.functionNameSelector") != "validation" {
 		t.Errorf("validation run = %v", get(inv, "spec.forProvider"))
 	}
@@ -91,31 +94,48 @@ func TestLambdasTier(t *testing.T) {
 		"Step50Passed": {step: 50, run: true, checkType: "post_migration", wantStatus: "post_migration passed: 500 rows compared",
 			views: func(v *Views) {
 				known(v)
-				v.Lambdas = LambdasView{RunForStep: "50", Result: `{"success":true,"checkType":"post_migration","rowsCompared":500}`}
+				v.Lambdas = LambdasView{Runs: map[resource.Name]string{"validation-run-50-1": `{"success":true,"checkType":"post_migration","step":50,"rowsCompared":500}`}}
 			}},
 		// The validator reports why it stopped in "error" (contract.ValidationResult):
 		// the function read "errorMessage" and showed such a run as a mismatch.
 		"ValidatorError": {step: 50, run: true, checkType: "post_migration", wantStatus: "the validator failed: source unreachable",
 			views: func(v *Views) {
 				known(v)
-				v.Lambdas = LambdasView{RunForStep: "50", Result: `{"success":false,"checkType":"post_migration","error":"source unreachable","resumeToken":"t"}`}
+				v.Lambdas = LambdasView{Runs: map[resource.Name]string{"validation-run-50-1": `{"success":false,"checkType":"post_migration","step":50,"error":"source unreachable","resumeToken":"t"}`}}
 			}},
 		"ResultOfAnotherStep": {step: 50, run: true, checkType: "post_migration", wantStatus: "has not run yet",
 			views: func(v *Views) {
 				known(v)
-				v.Lambdas = LambdasView{RunForStep: "10", Result: `{"success":true,"checkType":"pre_migration","rowsCompared":500}`}
+				v.Lambdas = LambdasView{Runs: map[resource.Name]string{"validation-run-10-1": `{"success":true,"checkType":"pre_migration","step":10,"rowsCompared":500}`}}
+			}},
+		// A result is taken only for the step and check type asked about: a
+		// validator that did not echo them (or a run of another step under
+		// this name) is ignored.
+		"NoEcho": {step: 50, run: true, checkType: "post_migration", wantStatus: "the validator answered for no step",
+			views: func(v *Views) {
+				known(v)
+				v.Lambdas = LambdasView{Runs: map[resource.Name]string{"validation-run-50-1": `{"success":true,"checkType":"post_migration","rowsCompared":500}`}}
+			}},
+		"EchoOfAnotherCheck": {step: 50, run: true, checkType: "post_migration", wantStatus: "answered for step 50, pre_migration check",
+			views: func(v *Views) {
+				known(v)
+				v.Lambdas = LambdasView{Runs: map[resource.Name]string{"validation-run-50-1": `{"success":true,"checkType":"pre_migration","step":50,"rowsCompared":500}`}}
 			}},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			part := lambdas(tierPlan(t, spec(tc.step), nil, tc.views))
-			if composes(part, ResValidationRun) != tc.run {
+			runName := ValidationRunName(tc.step, 1)
+			if composes(part, runName) != tc.run {
 				t.Fatalf("validation run composed = %t, want %t", !tc.run, tc.run)
 			}
 			if tc.run {
-				inv := object[*lambda.Invocation](t, part, ResValidationRun)
-				if in := deref(inv.Spec.ForProvider.Input); !strings.Contains(in, `"checkType":"`+tc.checkType+`"`) {
-					t.Errorf("input %s, want checkType %s", in, tc.checkType)
+				inv := object[*lambda.Invocation](t, part, runName)
+				if in := deref(inv.Spec.ForProvider.Input); !strings.Contains(in, `"checkType":"`+tc.checkType+`"`) || !strings.Contains(in, fmt.Sprintf(`"step":%d`, tc.step)) {
+					t.Errorf("input %s, want checkType %s and step %d", in, tc.checkType, tc.step)
+				}
+				if inv.Spec.ForProvider.Triggers != nil {
+					t.Errorf("triggers %v: a new step is a new Invocation, never an update", inv.Spec.ForProvider.Triggers)
 				}
 			}
 			v := part.Status.Validation
@@ -161,5 +181,35 @@ func TestRollbackPolicyMatchesTheServiceAuthorizationReference(t *testing.T) {
 	}
 	for sid := range want {
 		t.Errorf("rollback policy lacks %s", sid)
+	}
+}
+
+// TestValidationRunPerStepAndAttempt: moving to another step, or bumping
+// spec.cutover.validationAttempt, is a new Invocation (run once by the
+// provider when it creates it); the previous run leaves the composition.
+func TestValidationRunPerStepAndAttempt(t *testing.T) {
+	spec0 := edgeSpec(0, false) + lambdasSpec
+	world := edgeWorld(t, spec0)
+	if _, ok := world["validation-run-0-1"]; !ok {
+		t.Fatalf("no validation run at step 0: %v", slices.Sorted(maps.Keys(world)))
+	}
+	for name, tc := range map[string]struct {
+		spec      string
+		want, not string
+	}{
+		"NextStep":     {spec: edgeSpec(10, false) + lambdasSpec, want: "validation-run-10-1", not: "validation-run-0-1"},
+		"AnotherTry":   {spec: strings.Replace(edgeSpec(0, false), "  step: 0\n", "  step: 0\n  validationAttempt: 2\n", 1) + lambdasSpec, want: "validation-run-0-2", not: "validation-run-0-1"},
+		"SameStepKept": {spec: spec0, want: "validation-run-0-1"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			rsp := run(t, withClaim(newRequest(t, tc.spec, world)))
+			have := rsp.GetDesired().GetResources()
+			if _, ok := have[tc.want]; !ok {
+				t.Errorf("no %s", tc.want)
+			}
+			if _, ok := have[tc.not]; tc.not != "" && ok {
+				t.Errorf("%s is still composed", tc.not)
+			}
+		})
 	}
 }

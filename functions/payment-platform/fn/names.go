@@ -1,6 +1,7 @@
 package fn
 
 import (
+	"fmt"
 	protectionv1beta1 "github.com/crossplane/crossplane/v2/apis/protection/v1beta1"
 	"github.com/crossplane/function-sdk-go/resource"
 
@@ -264,10 +265,11 @@ const (
 // ResRollback give the AWS names payment-validation-<suffix> and
 // payment-rollback-<suffix>.
 const (
-	ResValidation          = resource.Name("validation")
-	ResValidationLogGroup  = resource.Name("validation-log-group")
-	ResValidationRole      = resource.Name("validation-role")
-	ResValidationPolicy    = resource.Name("validation-policy")
+	ResValidation         = resource.Name("validation")
+	ResValidationLogGroup = resource.Name("validation-log-group")
+	ResValidationRole     = resource.Name("validation-role")
+	ResValidationPolicy   = resource.Name("validation-policy")
+	// ResValidationRun prefixes the validation runs (ValidationRunName).
 	ResValidationRun       = resource.Name("validation-run")
 	ResRollback            = resource.Name("rollback")
 	ResRollbackLogGroup    = resource.Name("rollback-log-group")
@@ -280,6 +282,11 @@ const (
 	rollbackMemoryMB       = 128
 	annotationValidateStep = "platform.payments.io/validates-step"
 )
+
+// ValidationRunName is the validation run of a step and attempt.
+func ValidationRunName(step, attempt int) resource.Name {
+	return resource.Name(fmt.Sprintf("%s-%d-%d", ResValidationRun, step, attempt))
+}
 
 // IsLambdaResource reports whether a composition-resource name belongs to
 // the migration Lambdas: removing spec.lambdas removes exactly these.

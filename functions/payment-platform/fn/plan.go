@@ -233,3 +233,9 @@ func (p *Plan) EngineUpgradeWanted() bool {
 	have, err := utilversion.ParseGeneric(actual)
 	return err == nil && want.GreaterThan(have)
 }
+
+// ValidationRunName is the Invocation of the requested step's validation,
+// attempt spec.cutover.validationAttempt: validation-run-<step>-<attempt>.
+func (p *Plan) ValidationRunName() resource.Name {
+	return ValidationRunName(int(p.Spec.Cutover.Step), p.Spec.Cutover.ValidationAttempt)
+}

@@ -134,9 +134,9 @@ type MonitoringView struct{ TopicARN string }
 
 // LambdasView is the validation run.
 type LambdasView struct {
-	// RunForStep is the step the observed validation run was made for ("" when
-	// there is none); Result is what the validator returned ("" until then).
-	RunForStep, Result string
+	// Runs are the observed validation runs (validation-run-<step>-<attempt>)
+	// and what the validator returned ("" until then).
+	Runs map[resource.Name]string
 }
 
 // observe decodes what every tier reads of the observed world.
@@ -228,9 +228,11 @@ func observe(o Observed) Views {
 
 	v.Monitoring.TopicARN = str(atProvider[sns.TopicObservation](o, ResAlarmsTopic).Arn)
 
-	if run, ok := o[ResValidationRun]; ok {
-		v.Lambdas.RunForStep = run.Annotations[annotationValidateStep]
-		v.Lambdas.Result = str(atProvider[lambda.InvocationObservation](o, ResValidationRun).Result)
+	v.Lambdas.Runs = map[resource.Name]string{}
+	for name, r := range o {
+		if r.Kind == "Invocation" && strings.HasPrefix(string(name), string(ResValidationRun)+"-") {
+			v.Lambdas.Runs[name] = str(atProvider[lambda.InvocationObservation](o, name).Result)
+		}
 	}
 	return v
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/fieldpath"
@@ -68,18 +70,31 @@ const lambdasSpec = `lambdas:
 const dmsUserSpec = "lambdas: {artifactBucket: payments-artifacts, version: v0.1.0, sourceCodeHashes: {dmsUser: F7xYCKe2nHFc0BQf+6KXt6rMPgPW9RHJi3pZf5fX/kc=}}\n"
 
 // withValidation sets the observed result of the validation run for a step.
+// The run is validation-run-<step>-1, made from the world's run of another
+// step; the validator echoes the step unless the result says otherwise.
 func withValidation(obs map[string]*fnv1.Resource, step string, result map[string]any) map[string]*fnv1.Resource {
 	obs = cloneResources(obs)
-	r := obs["validation-run"]
+	var r *fnv1.Resource
+	for name, o := range obs {
+		if strings.HasPrefix(name, string(ResValidationRun)+"-") {
+			r = o
+		}
+	}
 	if r == nil {
 		return obs
 	}
 	m := r.GetResource().AsMap()
-	m["metadata"].(map[string]any)["annotations"] = map[string]any{annotationValidateStep: step}
+	name := "validation-run-" + step + "-1"
+	m["metadata"].(map[string]any)["name"] = "payment-" + name + "-prod"
+	m["metadata"].(map[string]any)["labels"].(map[string]any)[LabelResource] = name
+	if _, ok := result["step"]; !ok {
+		n, _ := strconv.Atoi(step)
+		result["step"] = n
+	}
 	b, _ := json.Marshal(result)
 	m["status"].(map[string]any)["atProvider"].(map[string]any)["result"] = string(b)
 	s, _ := structpb.NewStruct(m)
-	obs["validation-run"] = &fnv1.Resource{Resource: s}
+	obs[name] = &fnv1.Resource{Resource: s}
 	return obs
 }
 

@@ -364,14 +364,25 @@ func TestDeadlineStopsAndResumes(t *testing.T) {
 		runToEnd(t, v, validator.Request{CheckType: "post_migration"}, 1, nil)
 		took = time.Since(start)
 	}
-	budget := min(max(took/2, 60*time.Millisecond), 3*time.Second) + cfg.DeadlineMargin
-	resp, all := runToEnd(t, v, validator.Request{CheckType: "post_migration"}, 500, func() (context.Context, context.CancelFunc) {
-		return context.WithTimeout(context.Background(), budget)
-	})
-	if len(all) < 2 {
-		t.Fatalf("a %s deadline should need several invocations, got %d", budget, len(all))
+	// A run's time varies with the machine's load (the tests run in
+	// parallel): halve the budget until a deadline stops a run, a few
+	// times at most, and check the resumed run still finds every fault.
+	work := min(max(took/2, 60*time.Millisecond), 3*time.Second)
+	for try := 0; ; try++ {
+		budget := work + cfg.DeadlineMargin
+		resp, all := runToEnd(t, v, validator.Request{CheckType: "post_migration"}, 500, func() (context.Context, context.CancelFunc) {
+			return context.WithTimeout(context.Background(), budget)
+		})
+		if len(all) >= 2 {
+			assertFaultsFound(t, resp, fs)
+			t.Logf("a %s deadline took %d invocations (try %d)", budget, len(all), try+1)
+			return
+		}
+		if try == 4 || work < 5*time.Millisecond {
+			t.Fatalf("a %s deadline should need several invocations, got %d", budget, len(all))
+		}
+		work /= 2
 	}
-	assertFaultsFound(t, resp, fs)
 }
 
 // proxy forwards TCP to PostgreSQL and can cut every connection.
