@@ -159,21 +159,19 @@ func (p *Plan) validation() *v1alpha1.ValidationStatus {
 	}
 	step := p.Spec.Cutover.Step
 	vs := &v1alpha1.ValidationStatus{CheckType: ValidationCheckType(step), ForStep: int(step)}
-	run := p.ValidationRunName()
-	raw, ok := p.View.Lambdas.Runs[run]
-	if !ok {
-		vs.Message = fmt.Sprintf("the %s validation for step %d (%s) has not run yet", vs.CheckType, step, run)
+	chain := p.ValidationChain()
+	last := chain[len(chain)-1]
+	if last.Result == nil {
+		if len(chain) == 1 {
+			vs.Message = fmt.Sprintf("the %s validation for step %d (%s) has not run yet", vs.CheckType, step, last.Name)
+		} else {
+			prev := chain[len(chain)-2].Result
+			vs.RowsCompared, vs.Mismatches = prev.RowsCompared, prev.Mismatches
+			vs.Message = fmt.Sprintf("the validation is resuming (invocation %d, %d rows compared so far)", len(chain), prev.RowsCompared)
+		}
 		return vs
 	}
-	if raw == "" {
-		vs.Message = "the validation is running"
-		return vs
-	}
-	var r contract.ValidationResult
-	if err := json.Unmarshal([]byte(raw), &r); err != nil {
-		vs.Message = "the validation returned no readable result"
-		return vs
-	}
+	r := last.Result
 	// A result counts only for what was asked: the validator echoes the
 	// step and the check type it ran.
 	if r.Step == nil || *r.Step != int(step) || r.CheckType != vs.CheckType {
@@ -187,13 +185,61 @@ func (p *Plan) validation() *v1alpha1.ValidationStatus {
 	vs.Success, vs.RowsCompared, vs.Mismatches = r.Success, r.RowsCompared, r.Mismatches
 	switch {
 	case r.Error != "":
+		// A run stopped by an error is a failure with the validator's text,
+		// resume token or not.
 		vs.Success, vs.Message = false, "the validator failed: "+r.Error
 	case r.ResumeToken != "":
-		vs.Success, vs.Message = false, fmt.Sprintf("the validation stopped before its deadline after %d rows; invoke it again with the resumeToken (see the runbook)", r.RowsCompared)
+		vs.Success, vs.Message = false, fmt.Sprintf("the validation stopped at its deadline after %d rows (invocation %d of at most %d): the next one resumes it",
+			r.RowsCompared, len(chain), MaxValidationInvocations)
 	case r.Success:
-		vs.Message = fmt.Sprintf("%s passed: %d rows compared, no mismatch", r.CheckType, r.RowsCompared)
+		calls := "1 invocation"
+		if len(chain) > 1 {
+			calls = fmt.Sprintf("%d invocations", len(chain))
+		}
+		vs.Message = fmt.Sprintf("%s passed: %d rows compared, no mismatch (%s)", r.CheckType, r.RowsCompared, calls)
 	default:
 		vs.Message = fmt.Sprintf("%s failed: %d mismatches in %d rows compared", r.CheckType, r.Mismatches, r.RowsCompared)
 	}
 	return vs
+}
+
+// MaxValidationInvocations bounds a resumed validation: at 300 s each, a
+// day of comparing.
+const MaxValidationInvocations = 288
+
+// ValidationLink is one invocation of a validation run: its name, the
+// resume token it continues (empty for the first) and its result once
+// observed.
+type ValidationLink struct {
+	Name        resource.Name
+	ResumeToken string
+	Result      *contract.ValidationResult
+}
+
+// ValidationChain is the requested step's validation, attempt
+// spec.cutover.validationAttempt: the first invocation, then one per resume
+// token the previous returned (a 500 GB comparison does not fit in one
+// Lambda call), up to the first without a result, or one that ended, or
+// MaxValidationInvocations. A result that cannot be read ends the chain.
+func (p *Plan) ValidationChain() []ValidationLink {
+	base := p.ValidationRunName()
+	chain := []ValidationLink{{Name: base}}
+	for {
+		l := &chain[len(chain)-1]
+		raw, ok := p.View.Lambdas.Runs[l.Name]
+		if !ok || raw == "" {
+			return chain
+		}
+		var r contract.ValidationResult
+		if err := json.Unmarshal([]byte(raw), &r); err != nil {
+			r = contract.ValidationResult{Error: "the validation returned no readable result", CheckType: ValidationCheckType(p.Spec.Cutover.Step)}
+			step := int(p.Spec.Cutover.Step)
+			r.Step = &step
+		}
+		l.Result = &r
+		if r.ResumeToken == "" || r.Error != "" || len(chain) == MaxValidationInvocations {
+			return chain
+		}
+		chain = append(chain, ValidationLink{Name: resource.Name(fmt.Sprintf("%s-%d", base, len(chain)+1)), ResumeToken: r.ResumeToken})
+	}
 }

@@ -248,7 +248,8 @@ func (p *Plan) retired(name resource.Name) bool {
 	}
 	// Validation runs of other steps or attempts: each ran once, and
 	// deleting a CREATE_ONLY Invocation does nothing in AWS.
-	if strings.HasPrefix(string(name), string(ResValidationRun)+"-") && (p.Spec.Cutover == nil || name != p.ValidationRunName()) {
+	if strings.HasPrefix(string(name), string(ResValidationRun)+"-") && (p.Spec.Cutover == nil ||
+		!slices.ContainsFunc(p.ValidationChain(), func(l ValidationLink) bool { return l.Name == name })) {
 		return true
 	}
 	// No new-system record at step 0 or while rolled back (routing.go).

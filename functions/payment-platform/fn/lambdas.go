@@ -100,13 +100,18 @@ func lambdaResources(p *Plan) []Desired {
 	// Invocation's triggers (or its input under lifecycle_scope
 	// CREATE_ONLY) is a ForceNew update provider-aws refuses, so a kept
 	// Invocation would never run again.
+	// A run that stops at its deadline returns a resume token; the next
+	// invocation of the chain carries it (ValidationChain).
 	step := int(p.Spec.Cutover.Step)
-	input := mustJSON(contract.ValidationRequest{Action: contract.ActionValidate, CheckType: ValidationCheckType(p.Spec.Cutover.Step), Step: &step})
-	run := &lambda.Invocation{Spec: lambda.InvocationSpec{ForProvider: lambda.InvocationParameters{
-		FunctionNameSelector: p.Sel(ResValidation),
-		Input:                ptr.To(input),
-	}}}
-	return append(out, Desired{Name: p.ValidationRunName(), Object: run})
+	for _, l := range p.ValidationChain() {
+		input := mustJSON(contract.ValidationRequest{Action: contract.ActionValidate, CheckType: ValidationCheckType(p.Spec.Cutover.Step),
+			Step: &step, ResumeToken: l.ResumeToken})
+		out = append(out, Desired{Name: l.Name, Object: &lambda.Invocation{Spec: lambda.InvocationSpec{ForProvider: lambda.InvocationParameters{
+			FunctionNameSelector: p.Sel(ResValidation),
+			Input:                ptr.To(input),
+		}}}})
+	}
+	return out
 }
 
 // lambdas is the migration validator and rollback trigger; the status shows

@@ -213,3 +213,60 @@ func TestValidationRunPerStepAndAttempt(t *testing.T) {
 		})
 	}
 }
+
+// TestValidationResumes: a validation that stops at its deadline returns a
+// resume token; the next invocation of the chain carries it, and the last
+// one's result is the verdict. A run stopped by an error is a failure with
+// the validator's text, never "stopped before its deadline".
+func TestValidationResumes(t *testing.T) {
+	spec := edgeSpec(50, false) + lambdasSpec
+	known := func(runs map[resource.Name]string) func(*Views) {
+		return func(v *Views) {
+			v.Database = DatabaseView{ClusterARN: "arn:aws:rds:us-east-2:123456789012:cluster:c", SecretARN: "arn:s"}
+			v.Lambdas = LambdasView{Runs: runs}
+		}
+	}
+	partial := `{"success":false,"checkType":"post_migration","step":50,"rowsCompared":1000,"resumeToken":"t1"}`
+	cases := map[string]struct {
+		runs    map[resource.Name]string
+		compose []resource.Name
+		token   string
+		success bool
+		message string
+	}{
+		"FirstStopsAtDeadline": {runs: map[resource.Name]string{"validation-run-50-1": partial},
+			compose: []resource.Name{"validation-run-50-1", "validation-run-50-1-2"}, token: "t1", message: "the validation is resuming (invocation 2, 1000 rows compared so far)"},
+		"SecondStopsToo": {runs: map[resource.Name]string{"validation-run-50-1": partial,
+			"validation-run-50-1-2": `{"success":false,"checkType":"post_migration","step":50,"rowsCompared":2000,"resumeToken":"t2"}`},
+			compose: []resource.Name{"validation-run-50-1", "validation-run-50-1-2", "validation-run-50-1-3"}, token: "t2", message: "invocation 3, 2000 rows"},
+		"ThirdCompletes": {runs: map[resource.Name]string{"validation-run-50-1": partial,
+			"validation-run-50-1-2": `{"success":false,"checkType":"post_migration","step":50,"rowsCompared":2000,"resumeToken":"t2"}`,
+			"validation-run-50-1-3": `{"success":true,"checkType":"post_migration","step":50,"rowsCompared":3000,"complete":true}`},
+			compose: []resource.Name{"validation-run-50-1", "validation-run-50-1-2", "validation-run-50-1-3"}, success: true, message: "3000 rows compared, no mismatch (3 invocations)"},
+		"ErrorWithToken": {runs: map[resource.Name]string{"validation-run-50-1": `{"success":false,"checkType":"post_migration","step":50,"rowsCompared":10,"resumeToken":"t1","error":"source unreachable"}`},
+			compose: []resource.Name{"validation-run-50-1"}, message: "the validator failed: source unreachable"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			part := lambdas(tierPlan(t, spec, nil, known(tc.runs)))
+			var runs []resource.Name
+			for _, d := range part.Resources {
+				if strings.HasPrefix(string(d.Name), "validation-run-") {
+					runs = append(runs, d.Name)
+				}
+			}
+			if !slices.Equal(runs, tc.compose) {
+				t.Errorf("runs %v, want %v", runs, tc.compose)
+			}
+			if tc.token != "" {
+				in := deref(object[*lambda.Invocation](t, part, tc.compose[len(tc.compose)-1]).Spec.ForProvider.Input)
+				if !strings.Contains(in, `"resumeToken":"`+tc.token+`"`) || !strings.Contains(in, `"step":50`) {
+					t.Errorf("resumed input %s, want token %s", in, tc.token)
+				}
+			}
+			if v := part.Status.Validation; v == nil || v.Success != tc.success || !strings.Contains(v.Message, tc.message) {
+				t.Errorf("status.validation = %+v, want success %t with %q", v, tc.success, tc.message)
+			}
+		})
+	}
+}
