@@ -16,6 +16,9 @@ const (
 	DefaultHealthCheckPath    = "/health"
 	DefaultRateLimitPerMinute = 1000
 	DefaultTTLSeconds         = 60
+	// MaxTTLSeconds keeps the failback bound (3 minutes of detection plus
+	// the TTL) within 5 minutes.
+	MaxTTLSeconds = 120
 )
 
 // TLSPolicies are the listener policies allowed: TLS 1.2 or newer only.
@@ -162,8 +165,8 @@ func (c *CutoverSpec) validate(p *field.Path, s *XPaymentPlatformSpec) field.Err
 	if !slices.Contains(CutoverSteps, c.Step) {
 		errs = append(errs, field.NotSupported(p.Child("step"), int(c.Step), []string{"0", "10", "50", "100"}))
 	}
-	if c.TTLSeconds < 10 || c.TTLSeconds > 300 {
-		errs = append(errs, field.Invalid(p.Child("ttlSeconds"), c.TTLSeconds, "must be 10 to 300 seconds"))
+	if c.TTLSeconds < 10 || c.TTLSeconds > MaxTTLSeconds {
+		errs = append(errs, field.Invalid(p.Child("ttlSeconds"), c.TTLSeconds, fmt.Sprintf("must be 10 to %d seconds: with the slowest failback detection (3 minutes) clients are back on the old system within 5 minutes", MaxTTLSeconds)))
 	}
 	if c.ValidationAttempt < 1 || c.ValidationAttempt > 999 {
 		errs = append(errs, field.Invalid(p.Child("validationAttempt"), c.ValidationAttempt, "must be 1 to 999"))

@@ -190,9 +190,11 @@ type CutoverSpec struct {
 	ValidationAttempt int `json:"validationAttempt,omitempty"`
 
 	// TTLSeconds of the weighted records: how long resolvers keep an answer.
+	// At most 120, so that clients are back on the old system within 5
+	// minutes of a failure (status.cutover.failbackTerms).
 	// +kubebuilder:default=60
 	// +kubebuilder:validation:Minimum=10
-	// +kubebuilder:validation:Maximum=300
+	// +kubebuilder:validation:Maximum=120
 	// +optional
 	TTLSeconds int `json:"ttlSeconds,omitempty"`
 

@@ -391,9 +391,16 @@ type CutoverStatus struct {
 	// Weights of the two weighted records.
 	Weights CutoverWeights `json:"weights"`
 	// FailbackBoundSeconds is the worst-case time from the AWS side turning
-	// unhealthy to clients resolving the old system: health-check interval
-	// x failure threshold + alarm period x evaluation periods + TTL.
+	// unhealthy to clients resolving the old system: the slower of the ALB
+	// health check and the guard alarms, plus the TTL (failbackTerms).
 	FailbackBoundSeconds int `json:"failbackBoundSeconds"`
+	// FailbackTerms are the bound's terms, each with its documented value.
+	// +optional
+	FailbackTerms []string `json:"failbackTerms,omitempty"`
+	// FailbackNotCovered are the delays AWS documents no figure for, which
+	// the bound leaves out.
+	// +optional
+	FailbackNotCovered []string `json:"failbackNotCovered,omitempty"`
 	// Message says why a move is held back, or what is next.
 	// +optional
 	Message string `json:"message,omitempty"`

@@ -161,12 +161,14 @@ type cutover struct {
 // system, and what that bound is made of.
 type failback struct {
 	Seconds int
-	// The Route 53 health check of the ALB: interval and failures.
-	CheckIntervalSeconds, CheckFailures int
-	// The guard alarms: period and evaluation periods.
-	AlarmPeriodSeconds, AlarmPeriods int
-	// TTLSeconds of the weighted records.
-	TTLSeconds int
+	// Detection are the two ways the AWS side is found unhealthy (the
+	// slower counts), Cached the TTL after it (fn.FailbackTerms).
+	Detection []fn.FailbackTerm
+	Cached    fn.FailbackTerm
+	// NotCovered are the delays AWS documents no figure for.
+	NotCovered []string
+	// AlarmPeriods of AlarmPeriodSeconds a guard alarm must breach.
+	AlarmPeriods, AlarmPeriodSeconds int
 }
 
 // cutoverStep is one step forward and the command that takes it.
@@ -305,11 +307,10 @@ func newRunbook(c *Claim, source string) *runbook {
 	}
 	if r.NoCutover == "" {
 		cu := s.Cutover
+		detection, cached := fn.FailbackTerms(cu.TTLSeconds)
 		r.Cutover = &cutover{Failback: failback{
-			Seconds:              fn.FailbackBoundSeconds(cu.TTLSeconds),
-			CheckIntervalSeconds: fn.HealthCheckIntervalSeconds, CheckFailures: fn.HealthCheckFailureThreshold,
-			AlarmPeriodSeconds: fn.GuardAlarmPeriodSeconds, AlarmPeriods: fn.GuardAlarmEvaluationPeriods,
-			TTLSeconds: cu.TTLSeconds,
+			Seconds: fn.FailbackBoundSeconds(cu.TTLSeconds), Detection: detection, Cached: cached,
+			NotCovered: fn.FailbackNotCovered, AlarmPeriods: fn.GuardAlarmEvaluationPeriods, AlarmPeriodSeconds: fn.GuardAlarmPeriodSeconds,
 		}}
 		for _, step := range v1alpha1.CutoverSteps[1:] {
 			oldW, newW := fn.Weights(step, false)

@@ -23,13 +23,60 @@ func summarize(names []string, most int) string {
 	return fmt.Sprintf("%s and %d more", strings.Join(names[:most], ", "), len(names)-most)
 }
 
+// FailbackTerm is one delay between the AWS side failing and resolvers
+// answering with the old system, with the documented value it rests on.
+type FailbackTerm struct {
+	Name    string
+	Seconds int
+	Source  string
+}
+
+// HealthCheckTimeoutSeconds is how long a Route 53 HTTPS check may take:
+// "Route 53 must be able to establish a TCP connection with the endpoint
+// within four seconds ... the endpoint must respond with an HTTP status code
+// of 2xx or 3xx within two seconds after connecting" (Route 53 developer
+// guide, "How Route 53 determines whether a health check is healthy").
+const HealthCheckTimeoutSeconds = 4 + 2
+
+// FailbackTerms are the documented delays. Either child of the calculated
+// check turns it unhealthy, so detection takes the slower of the two paths:
+//   - the ALB's endpoint check: FailureThreshold consecutive failed checks,
+//     RequestInterval apart, the last one timing out;
+//   - a guard alarm: EvaluationPeriods breaching periods, and "for any period
+//     of one minute or longer, an alarm is evaluated every minute"
+//     (CloudWatch user guide, "Alarm evaluation"), so up to one more minute
+//     before the alarm sees the last of them;
+//
+// then the TTL the last answer is cached for.
+func FailbackTerms(ttl int) (detection []FailbackTerm, cached FailbackTerm) {
+	return []FailbackTerm{
+		{Name: "ALB health check", Seconds: HealthCheckIntervalSeconds*HealthCheckFailureThreshold + HealthCheckTimeoutSeconds,
+			Source: fmt.Sprintf("%d failed checks %d s apart, the last one timing out after %d s (Route 53)",
+				HealthCheckFailureThreshold, HealthCheckIntervalSeconds, HealthCheckTimeoutSeconds)},
+		{Name: "guard alarms", Seconds: GuardAlarmPeriodSeconds*GuardAlarmEvaluationPeriods + 60,
+			Source: fmt.Sprintf("%d breaching periods of %d s, evaluated every minute (CloudWatch)", GuardAlarmEvaluationPeriods, GuardAlarmPeriodSeconds)},
+	}, FailbackTerm{Name: "cached answers", Seconds: ttl, Source: "the weighted records' TTL"}
+}
+
+// FailbackNotCovered are the delays AWS documents no figure for: the bound
+// does not include them.
+var FailbackNotCovered = []string{
+	"CloudWatch ingestion of the ALB's and the rollback trigger's data points",
+	"Route 53's evaluation of the alarm-based and calculated health checks",
+	"the propagation of a health change to Route 53's DNS answers",
+	"resolvers and clients that keep answers past the TTL",
+}
+
 // FailbackBoundSeconds is the worst case from the AWS side failing to
-// resolvers answering with the old system: the slower of the endpoint health
-// check (interval x failure threshold) and the guard alarms (period x
-// evaluation periods) — summed, to stay an upper bound — plus the TTL the
-// last answer is cached for.
+// resolvers answering with the old system: the slower detection path plus
+// the TTL (FailbackTerms), within 5 minutes (TestFailbackBound).
 func FailbackBoundSeconds(ttl int) int {
-	return HealthCheckIntervalSeconds*HealthCheckFailureThreshold + GuardAlarmPeriodSeconds*GuardAlarmEvaluationPeriods + ttl
+	detection, cached := FailbackTerms(ttl)
+	worst := 0
+	for _, t := range detection {
+		worst = max(worst, t.Seconds)
+	}
+	return worst + cached.Seconds
 }
 
 // Weights returns the Route 53 weights (old, new) of a step; a rollback

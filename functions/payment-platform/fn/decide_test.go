@@ -1,6 +1,7 @@
 package fn
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -71,12 +72,28 @@ func TestWeights(t *testing.T) {
 // TestFailbackBound: with the defaults, DNS is back on the old system within
 // 5 minutes of the AWS side failing; the status shows the bound.
 func TestFailbackBound(t *testing.T) {
-	if b := FailbackBoundSeconds(v1alpha1.DefaultTTLSeconds); b > 300 || b != 10*3+60*2+60 {
-		t.Errorf("failback bound = %d s, want 210 and <= 300", b)
+	// The slower path is a guard alarm: 2 breaching minutes, evaluated every
+	// minute (up to one more); the ALB check takes 3 x 10 s + a 6 s
+	// timeout; then the 60 s TTL.
+	if b := FailbackBoundSeconds(v1alpha1.DefaultTTLSeconds); b > 300 || b != max(10*3+4+2, 60*2+60)+60 {
+		t.Errorf("failback bound = %d s, want 240 and <= 300", b)
 	}
+	// At the longest TTL the claim allows, still within 5 minutes.
+	if b := FailbackBoundSeconds(v1alpha1.MaxTTLSeconds); b > 300 {
+		t.Errorf("failback bound at TTL %d = %d s, want <= 300", v1alpha1.MaxTTLSeconds, b)
+	}
+	// The status lists every term and what the bound leaves out.
 	rsp := run(t, withClaim(newRequest(t, edgeSpec(0, false), nil)))
-	if got := get(rsp.GetDesired().GetComposite().GetResource().AsMap(), "status.cutover.failbackBoundSeconds"); got != 210.0 {
-		t.Errorf("status failback bound = %v", got)
+	st := get(rsp.GetDesired().GetComposite().GetResource().AsMap(), "status.cutover").(map[string]any)
+	if st["failbackBoundSeconds"] != 240.0 {
+		t.Errorf("status failback bound = %v", st["failbackBoundSeconds"])
+	}
+	terms, _ := st["failbackTerms"].([]any)
+	if len(terms) != 3 || !strings.Contains(fmt.Sprint(terms), "guard alarms: 180 s") || !strings.Contains(fmt.Sprint(terms), "cached answers: 60 s") {
+		t.Errorf("failbackTerms = %v", terms)
+	}
+	if nc, _ := st["failbackNotCovered"].([]any); len(nc) != len(FailbackNotCovered) {
+		t.Errorf("failbackNotCovered = %v", nc)
 	}
 	// The inputs of the bound are what is composed.
 	hc := desired(t, rsp, "health-old")

@@ -91,7 +91,7 @@ func TestDashboard(t *testing.T) {
 	for _, w := range body.Widgets {
 		titles[w.Properties.Title] = true
 		if w.Type == "text" {
-			if !strings.Contains(w.Properties.Markdown, "old system **100**, AWS **0**") || !strings.Contains(w.Properties.Markdown, "210 s") {
+			if !strings.Contains(w.Properties.Markdown, "old system **100**, AWS **0**") || !strings.Contains(w.Properties.Markdown, "240 s") {
 				t.Errorf("cutover widget = %q", w.Properties.Markdown)
 			}
 			continue

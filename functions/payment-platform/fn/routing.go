@@ -216,7 +216,12 @@ func routing(p *Plan) Part {
 		Step: int(d.Effective), RequestedStep: int(d.Requested), Rollback: c.Rollback,
 		Weights:              v1alpha1.CutoverWeights{Old: oldW, New: newW},
 		FailbackBoundSeconds: FailbackBoundSeconds(c.TTLSeconds),
+		FailbackNotCovered:   FailbackNotCovered,
 		Message:              d.Blocked,
+	}
+	detection, cached := FailbackTerms(c.TTLSeconds)
+	for _, t := range append(detection, cached) {
+		cs.FailbackTerms = append(cs.FailbackTerms, fmt.Sprintf("%s: %d s (%s)", t.Name, t.Seconds, t.Source))
 	}
 	if cs.Message == "" && c.Rollback {
 		cs.Message = "rolled back: all traffic goes to the old system"

@@ -96,7 +96,7 @@ func TestRoutingTier(t *testing.T) {
 			if (tc.wantWarning == "") != (len(part.Warnings) == 0) || (tc.wantWarning != "" && !strings.Contains(part.Warnings[0], tc.wantWarning)) {
 				t.Errorf("warnings = %v, want %q", part.Warnings, tc.wantWarning)
 			}
-			if cs := part.Status.Cutover; cs == nil || cs.Weights.Old != int(tc.wantOld) || cs.Weights.New != int(tc.wantNew) || cs.FailbackBoundSeconds != 210 {
+			if cs := part.Status.Cutover; cs == nil || cs.Weights.Old != int(tc.wantOld) || cs.Weights.New != int(tc.wantNew) || cs.FailbackBoundSeconds != 240 {
 				t.Errorf("status.cutover = %+v", cs)
 			}
 		})
