@@ -162,42 +162,18 @@ func (n *NetworkSpec) validate(p *field.Path, s *XPaymentPlatformSpec) field.Err
 	if len(n.AvailabilityZoneNames) > 0 && len(n.AvailabilityZoneIDs) > 0 {
 		errs = append(errs, field.Invalid(p.Child("availabilityZoneIds"), n.AvailabilityZoneIDs, "give availabilityZoneNames or availabilityZoneIds, not both"))
 	}
-	if len(n.AvailabilityZoneIDs) > 0 {
-		errs = append(errs, tooMany(p.Child("availabilityZoneIds"), len(n.AvailabilityZoneIDs), 3)...)
-		if len(n.AvailabilityZoneIDs) != n.AvailabilityZones {
-			errs = append(errs, field.Invalid(p.Child("availabilityZoneIds"), n.AvailabilityZoneIDs,
-				fmt.Sprintf("must list exactly spec.network.availabilityZones (%d) zone IDs", n.AvailabilityZones)))
+	errs = append(errs, zoneList(p.Child("availabilityZoneIds"), n.AvailabilityZoneIDs, n.AvailabilityZones, "zone IDs", func(id string) string {
+		if !azIDRE.MatchString(id) || len(id) > 16 {
+			return "must be a zone ID such as use2-az1 (aws ec2 describe-availability-zones --query 'AvailabilityZones[].ZoneId')"
 		}
-		seen := map[string]bool{}
-		for i, id := range n.AvailabilityZoneIDs {
-			ip := p.Child("availabilityZoneIds").Index(i)
-			switch {
-			case !azIDRE.MatchString(id) || len(id) > 16:
-				errs = append(errs, field.Invalid(ip, id, "must be a zone ID such as use2-az1 (aws ec2 describe-availability-zones --query 'AvailabilityZones[].ZoneId')"))
-			case seen[id]:
-				errs = append(errs, field.Duplicate(ip, id))
-			}
-			seen[id] = true
+		return ""
+	})...)
+	errs = append(errs, zoneList(p.Child("availabilityZoneNames"), n.AvailabilityZoneNames, n.AvailabilityZones, "zone names", func(az string) string {
+		if !azRE.MatchString(az) || utf8.RuneCountInString(az) > maxRegion || !strings.HasPrefix(az, s.Region) {
+			return fmt.Sprintf("must be a zone of region %s, e.g. %sa", s.Region, s.Region)
 		}
-	}
-	if len(n.AvailabilityZoneNames) > 0 {
-		errs = append(errs, tooMany(p.Child("availabilityZoneNames"), len(n.AvailabilityZoneNames), 3)...)
-		if len(n.AvailabilityZoneNames) != n.AvailabilityZones {
-			errs = append(errs, field.Invalid(p.Child("availabilityZoneNames"), n.AvailabilityZoneNames,
-				fmt.Sprintf("must list exactly spec.network.availabilityZones (%d) zone names", n.AvailabilityZones)))
-		}
-		seen := map[string]bool{}
-		for i, az := range n.AvailabilityZoneNames {
-			ip := p.Child("availabilityZoneNames").Index(i)
-			switch {
-			case !azRE.MatchString(az) || utf8.RuneCountInString(az) > maxRegion || !strings.HasPrefix(az, s.Region):
-				errs = append(errs, field.Invalid(ip, az, fmt.Sprintf("must be a zone of region %s, e.g. %sa", s.Region, s.Region)))
-			case seen[az]:
-				errs = append(errs, field.Duplicate(ip, az))
-			}
-			seen[az] = true
-		}
-	}
+		return ""
+	})...)
 	cp := p.Child("vpcCidr")
 	prefix, err := netip.ParsePrefix(n.VPCCIDR)
 	switch {
@@ -333,4 +309,27 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// zoneList checks a list of zones (names or IDs): at most 3, exactly
+// availabilityZones of them when given, each valid (invalid returns why
+// not) and none repeated.
+func zoneList(p *field.Path, zones []string, want int, what string, invalid func(string) string) field.ErrorList {
+	if len(zones) == 0 {
+		return nil
+	}
+	errs := tooMany(p, len(zones), 3)
+	if len(zones) != want {
+		errs = append(errs, field.Invalid(p, zones, fmt.Sprintf("must list exactly spec.network.availabilityZones (%d) %s", want, what)))
+	}
+	seen := map[string]bool{}
+	for i, z := range zones {
+		if why := invalid(z); why != "" {
+			errs = append(errs, field.Invalid(p.Index(i), z, why))
+		} else if seen[z] {
+			errs = append(errs, field.Duplicate(p.Index(i), z))
+		}
+		seen[z] = true
+	}
+	return errs
 }
