@@ -68,8 +68,8 @@ fixtures: $(BIN)/crossplane $(CONTROLPLANE_BINS) ## Capture the observed worlds 
 validate: $(BIN)/crossplane ## crossplane beta validate every render, XR and claim (offline).
 	$(GO) test -count=1 ./examples -run 'TestValidate' -v
 
-bench: ## BenchmarkRunFunction (first reconcile, steady state) beside the protobuf floor, with the ratio.
-	$(GO) test -run '^$$' -bench RunFunction -benchmem -benchtime 50x ./functions/payment-platform/fn
+bench: ## The benchmark report: RunFunction and end to end against the protobuf floor, interleaved, BENCH_ROUNDS rounds (medians and spread) for the dev, prod and network-only workloads; BENCH_OUT=file writes it.
+	BENCH_REPORT=1 $(GO) test -count=1 -run '^TestBenchReport$$' -v ./functions/payment-platform/fn
 
 # --- the real control plane --------------------------------------------------
 # kube-apiserver, kube-controller-manager (v1.35.4) and etcd (v3.6.5, embed)
