@@ -101,10 +101,10 @@ var safetyEdits_ = []safetyEdit{
 		settled: absent("migration"),
 		gone: func(before snapshot) []string {
 			var out []string
-			for n := range before {
-				// DMS's user secret is a Secret: a spec edit never deletes
-				// it (it goes with the platform).
-				if n == string(fn.ResDMSUserSecret) {
+			for n, o := range before {
+				// Stateful kinds (DMS's user secret) stay: a spec edit
+				// never deletes them; they go with the platform.
+				if fn.IsStateful(o.GetKind()) {
 					continue
 				}
 				if fn.IsMigrationResource(resource.Name(n)) || fn.IsLambdaResource(resource.Name(n)) {

@@ -74,7 +74,7 @@ func prepare(v any, t reflect.Type, path string, zeros fieldSet) (pruned bool, e
 		var fields map[string]reflect.Type
 		switch t.Kind() {
 		case reflect.Struct:
-			fields = jsonFields(t)
+			fields = JSONFields(t)
 		case reflect.Map:
 		default:
 			return false, nil
@@ -137,8 +137,9 @@ func isZeroJSON(v any) bool {
 	return false
 }
 
-// jsonFields maps the JSON names of a struct's fields to their types.
-func jsonFields(t reflect.Type) map[string]reflect.Type {
+// JSONFields maps the JSON names of a struct's fields to their types (the
+// function's unknown-field check uses it too).
+func JSONFields(t reflect.Type) map[string]reflect.Type {
 	out := map[string]reflect.Type{}
 	for i := range t.NumField() {
 		f := t.Field(i)

@@ -129,9 +129,9 @@ func TestClaimEditsKeepStatefulResources(t *testing.T) {
 			}
 			if strings.HasPrefix(name, "Migration") {
 				for _, n := range names(base) {
-					// DMS's user secret is a Secret: never deleted by a
-					// spec edit (statefulKinds); it goes with the platform.
-					if IsMigrationResource(resource.Name(n)) && n != string(ResDMSUserSecret) {
+					// Stateful kinds (DMS's user secret) stay: they go with
+					// the platform.
+					if IsMigrationResource(resource.Name(n)) && !IsStateful(base.GetDesired().GetResources()[n].GetResource().AsMap()["kind"].(string)) {
 						want = append(want, n)
 					}
 				}

@@ -206,7 +206,7 @@ func (p *Plan) validation() *v1alpha1.ValidationStatus {
 	}
 	step := p.Spec.Cutover.Step
 	vs := &v1alpha1.ValidationStatus{CheckType: ValidationCheckType(step), ForStep: int(step)}
-	chain := p.ValidationChain()
+	chain := p.Chain
 	last := chain[len(chain)-1]
 	if last.Result == nil {
 		if len(chain) == 1 {
@@ -263,12 +263,12 @@ type ValidationLink struct {
 	Result      *contract.ValidationResult
 }
 
-// ValidationChain is the requested step's validation, attempt
+// validationChain is the requested step's validation, attempt
 // spec.cutover.validationAttempt: the first invocation, then one per resume
 // token the previous returned (a 500 GB comparison does not fit in one
 // Lambda call), up to the first without a result, or one that ended, or
 // MaxValidationInvocations. A result that cannot be read ends the chain.
-func (p *Plan) ValidationChain() []ValidationLink {
+func (p *Plan) validationChain() []ValidationLink {
 	base := p.ValidationRunName()
 	chain := []ValidationLink{{Name: base}}
 	for {

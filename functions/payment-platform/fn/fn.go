@@ -48,10 +48,7 @@ func EstimateCost(spec *v1alpha1.XPaymentPlatformSpec) (v1alpha1.CostEstimate, [
 	}
 	p := NewPlan(spec, nil)
 	p.View = completeViews()
-	p.Validation = p.validation()
-	if spec.Cutover != nil {
-		p.Cutover = p.decide()
-	}
+	p.decideAll()
 	var built []Desired
 	for _, tier := range tiers {
 		built = append(built, tier(p).Resources...)
@@ -235,6 +232,10 @@ func removalRequested(annotations map[string]string) map[resource.Name]bool {
 // stopped wanting them, whatever the annotation says.
 var statefulKinds = []string{"Key", "Cluster", "Secret", "Zone"}
 
+// IsStateful reports whether a composed kind holds data or keys: a spec
+// edit never deletes one.
+func IsStateful(kind string) bool { return slices.Contains(statefulKinds, kind) }
+
 // retired reports whether the spec explicitly asked for a resource to go:
 // migration.enabled false (or no migration block) removes the DMS
 // resources, step 0 or a rollback the new-system record, and a lower database.instances removes the instances beyond it
@@ -249,7 +250,7 @@ func (p *Plan) retired(name resource.Name) bool {
 	// Validation runs of other steps or attempts: each ran once, and
 	// deleting a CREATE_ONLY Invocation does nothing in AWS.
 	if strings.HasPrefix(string(name), string(ResValidationRun)+"-") && (p.Spec.Cutover == nil ||
-		!slices.ContainsFunc(p.ValidationChain(), func(l ValidationLink) bool { return l.Name == name })) {
+		!slices.ContainsFunc(p.Chain, func(l ValidationLink) bool { return l.Name == name })) {
 		return true
 	}
 	// No new-system record at step 0 or while rolled back (routing.go).
@@ -289,7 +290,7 @@ func (p *Plan) keepObserved(dcds map[resource.Name]*resource.DesiredComposed, al
 		if name == "" || o.APIVersion == "" || o.Kind == "" || o.Name == "" {
 			continue // not a resource Crossplane could have composed
 		}
-		if (allowed[name] || p.retired(name)) && !slices.Contains(statefulKinds, o.Kind) {
+		if (allowed[name] || p.retired(name)) && !IsStateful(o.Kind) {
 			continue
 		}
 		u := resource.NewDesiredComposed()

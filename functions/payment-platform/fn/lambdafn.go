@@ -93,3 +93,28 @@ func (p *Plan) zipLambda(artifact, hash string, role resource.Name, timeout, mem
 		Description:    ptr.To(desc),
 	})
 }
+
+// zipFunction is a platform Lambda from a published zip and what comes with
+// it: its log group, its execution role and the role's policy (the
+// statements every platform Lambda has, then its own).
+type zipFunction struct {
+	Function, LogGroup, Role, Policy resource.Name
+	Artifact, Hash                   string
+	TimeoutSeconds, MemoryMB         int
+	Env                              map[string]*string
+	Description                      string
+	Statements                       []Statement
+}
+
+// zipFunctionResources composes a zipFunction, placed (see placed).
+func (p *Plan) zipFunctionResources(z zipFunction) []Desired {
+	name := p.Name(z.Function)
+	return p.placed([]Desired{
+		LogGroup(p, z.LogGroup, "/aws/lambda/"+name, p.LogRetentionDays()),
+		p.lambdaRole(z.Role, name),
+		{Name: z.Policy, Object: &iam.RolePolicy{Spec: iam.RolePolicySpec{ForProvider: iam.RolePolicyParameters{
+			RoleSelector: p.Sel(z.Role), Policy: Policy(append(p.lambdaBaseStatements(name), z.Statements...)...),
+		}}}},
+		{Name: z.Function, Object: p.zipLambda(z.Artifact, z.Hash, z.Role, z.TimeoutSeconds, z.MemoryMB, z.Env, z.Description)},
+	})
+}

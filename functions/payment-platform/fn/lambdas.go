@@ -9,7 +9,6 @@ import (
 
 	"github.com/acme-payments/xpaymentplatform/apis/v1alpha1"
 
-	iam "github.com/upbound/provider-aws/v2/apis/cluster/iam/v1beta1"
 	lambda "github.com/upbound/provider-aws/v2/apis/cluster/lambda/v1beta1"
 )
 
@@ -51,15 +50,14 @@ func lambdaResources(p *Plan) []Desired {
 		rbEnv[contract.EnvSNSTopicARN] = ptr.To(topicARN)
 	}
 
-	valName, rbName := p.Name(ResValidation), p.Name(ResRollback)
 	putMetrics := Statement{Sid: "PutMetrics", Effect: "Allow", Action: []string{"cloudwatch:PutMetricData"}, Resource: []string{"*"},
 		Condition: map[string]map[string]string{"StringEquals": {"cloudwatch:namespace": contract.MetricNamespace}}}
-	valStatements := append(p.lambdaBaseStatements(valName),
+	valStatements := []Statement{
 		Allow("ReadSourceAndHMACSecrets", []string{"secretsmanager:GetSecretValue"}, l.SourceSecretARN, l.HMACSecretARN),
 		Allow("QueryAuroraDataAPI", []string{"rds-data:ExecuteStatement", "rds-data:BatchExecuteStatement"}, orPattern(clusterARN, p.ARN("rds", "cluster:"+p.DBClusterIdentifier()))),
 		putMetrics,
-	)
-	rbStatements := append(p.lambdaBaseStatements(rbName),
+	}
+	rbStatements := []Statement{
 		putMetrics,
 		Allow("StopReplication", []string{"dms:StopReplicationTask"}, orPattern(taskARN, p.ARN("dms", "task:*"))),
 		// DescribeReplicationTasks has no resource type in the service
@@ -73,25 +71,19 @@ func lambdaResources(p *Plan) []Desired {
 		// kms:GenerateDataKey* and kms:Decrypt permissions"); Decrypt is
 		// in the base statements.
 		Allow("EncryptNotification", []string{"kms:GenerateDataKey*"}, p.KMSKeyARNOrPattern()),
-	)
-
-	out := []Desired{
-		LogGroup(p, ResValidationLogGroup, "/aws/lambda/"+valName, p.LogRetentionDays()),
-		p.lambdaRole(ResValidationRole, valName),
-		{Name: ResValidationPolicy, Object: &iam.RolePolicy{Spec: iam.RolePolicySpec{ForProvider: iam.RolePolicyParameters{
-			RoleSelector: p.Sel(ResValidationRole), Policy: Policy(valStatements...),
-		}}}},
-		{Name: ResValidation, Object: p.zipLambda(contract.LambdaValidation, l.SourceCodeHashes.Validation, ResValidationRole, validationTimeout, validationMemoryMB, valEnv,
-			"Migration validator: checks and checksum diff between the on-prem source and Aurora")},
-		LogGroup(p, ResRollbackLogGroup, "/aws/lambda/"+rbName, p.LogRetentionDays()),
-		p.lambdaRole(ResRollbackRole, rbName),
-		{Name: ResRollbackPolicy, Object: &iam.RolePolicy{Spec: iam.RolePolicySpec{ForProvider: iam.RolePolicyParameters{
-			RoleSelector: p.Sel(ResRollbackRole), Policy: Policy(rbStatements...),
-		}}}},
-		{Name: ResRollback, Object: p.zipLambda(contract.LambdaRollback, l.SourceCodeHashes.Rollback, ResRollbackRole, rollbackTimeout, rollbackMemoryMB, rbEnv,
-			"Rollback trigger: publishes RollbackRequested so Route 53 fails back to the old system")},
 	}
-	out = p.placed(out)
+
+	out := append(p.zipFunctionResources(zipFunction{
+		Function: ResValidation, LogGroup: ResValidationLogGroup, Role: ResValidationRole, Policy: ResValidationPolicy,
+		Artifact: contract.LambdaValidation, Hash: l.SourceCodeHashes.Validation, TimeoutSeconds: validationTimeout, MemoryMB: validationMemoryMB,
+		Env: valEnv, Statements: valStatements,
+		Description: "Migration validator: checks and checksum diff between the on-prem source and Aurora",
+	}), p.zipFunctionResources(zipFunction{
+		Function: ResRollback, LogGroup: ResRollbackLogGroup, Role: ResRollbackRole, Policy: ResRollbackPolicy,
+		Artifact: contract.LambdaRollback, Hash: l.SourceCodeHashes.Rollback, TimeoutSeconds: rollbackTimeout, MemoryMB: rollbackMemoryMB,
+		Env: rbEnv, Statements: rbStatements,
+		Description: "Rollback trigger: publishes RollbackRequested so Route 53 fails back to the old system",
+	})...)
 	if clusterARN == "" || secretARN == "" || p.Spec.Cutover == nil {
 		return out
 	}
@@ -101,9 +93,9 @@ func lambdaResources(p *Plan) []Desired {
 	// CREATE_ONLY) is a ForceNew update provider-aws refuses, so a kept
 	// Invocation would never run again.
 	// A run that stops at its deadline returns a resume token; the next
-	// invocation of the chain carries it (ValidationChain).
+	// invocation of the chain carries it (Plan.Chain).
 	step := int(p.Spec.Cutover.Step)
-	for _, l := range p.ValidationChain() {
+	for _, l := range p.Chain {
 		input := mustJSON(contract.ValidationRequest{Action: contract.ActionValidate, CheckType: ValidationCheckType(p.Spec.Cutover.Step),
 			Step: &step, ResumeToken: l.ResumeToken})
 		out = append(out, Desired{Name: l.Name, Object: &lambda.Invocation{Spec: lambda.InvocationSpec{ForProvider: lambda.InvocationParameters{

@@ -45,9 +45,25 @@ func migrationResources(p *Plan) []Desired {
 		ApplyImmediately:                 ptr.To(!p.Spec.IsProd()),
 		PreferredMaintenanceWindow:       ptr.To(p.Spec.Database.MaintenanceWindow),
 	}}}
-	ns := src.CredentialsSecretRef.Namespace
-	if ns == "" {
-		ns = p.ClaimNamespace
+	// verify-ca and verify-full check the server's certificate against a CA
+	// imported into DMS (DMS user guide, "Using SSL with AWS Database
+	// Migration Service": verify-ca/verify-full need the CA certificate,
+	// imported with ImportCertificate, on the endpoint). The provider reads
+	// the PEM from the claim's secret; the endpoint waits for its ARN.
+	var caCert []Desired
+	var caARN *string
+	var sourceWaits []resource.Name
+	if ca := src.CACertificateSecretRef; src.SSLMode != "require" {
+		caCert = []Desired{{
+			Name:         ResDMSSourceCA,
+			ExternalName: p.Name(ResDMSSourceCA),
+			Object: &dms.Certificate{Spec: dms.CertificateSpec{ForProvider: dms.CertificateParameters{
+				CertificatePemSecretRef: p.claimSecret(ca.Name, ca.Namespace, ca.Key),
+			}}},
+		}}
+		if caARN = ptr.To(p.View.Migration.SourceCAARN); *caARN == "" {
+			sourceWaits = []resource.Name{ResDMSSourceCA}
+		}
 	}
 	var out []Desired
 	if subnets := p.TierSubnetIDs(TierApp); subnets != nil {
@@ -71,7 +87,8 @@ func migrationResources(p *Plan) []Desired {
 		// and under the platform key.
 		LogGroup(p, ResDMSTaskLogGroup, "dms-tasks-"+p.Name(ResDMSInstance), p.LogRetentionDays()),
 		{
-			Name: ResDMSSourceEndpoint,
+			Name:     ResDMSSourceEndpoint,
+			WaitsFor: sourceWaits,
 			Object: &dmsv2.Endpoint{Spec: dmsv2.EndpointSpec{ForProvider: dmsv2.EndpointParameters{
 				EndpointType:      ptr.To("source"),
 				EngineName:        ptr.To("postgres"),
@@ -79,10 +96,10 @@ func migrationResources(p *Plan) []Desired {
 				Port:              ptr.To(float64(src.Port)),
 				DatabaseName:      ptr.To(src.DatabaseName),
 				Username:          ptr.To(src.Username),
-				PasswordSecretRef: &xpv1.SecretKeySelector{SecretReference: xpv1.SecretReference{Name: src.CredentialsSecretRef.Name, Namespace: ns}, Key: src.CredentialsSecretRef.Key},
+				PasswordSecretRef: p.claimSecret(src.CredentialsSecretRef.Name, src.CredentialsSecretRef.Namespace, src.CredentialsSecretRef.Key),
 				SSLMode:           ptr.To(string(src.SSLMode)),
 				KMSKeyArnSelector: p.Sel(ResKMSKey),
-				CertificateArn:    ptr.To(p.View.Migration.SourceCAARN),
+				CertificateArn:    caARN,
 				// DMS creates and manages the logical replication slot
 				// itself: a SlotName would have to name a slot that already
 				// exists, with a CDC start position on the task (DMS API,
@@ -101,31 +118,7 @@ func migrationResources(p *Plan) []Desired {
 			}}},
 		},
 	}...)
-	source := len(out) - 1
-	if src.SSLMode != "require" {
-		// verify-ca and verify-full check the server's certificate against
-		// a CA imported into DMS (DMS user guide, "Using SSL with AWS
-		// Database Migration Service": verify-ca/verify-full need the CA
-		// certificate, imported with ImportCertificate, on the endpoint).
-		// The provider reads the PEM from the claim's secret.
-		ca := src.CACertificateSecretRef
-		caNS := ca.Namespace
-		if caNS == "" {
-			caNS = p.ClaimNamespace
-		}
-		out = append(out, Desired{
-			Name:         ResDMSSourceCA,
-			ExternalName: p.Name(ResDMSSourceCA),
-			Object: &dms.Certificate{Spec: dms.CertificateSpec{ForProvider: dms.CertificateParameters{
-				CertificatePemSecretRef: &xpv1.SecretKeySelector{SecretReference: xpv1.SecretReference{Name: ca.Name, Namespace: caNS}, Key: ca.Key},
-			}}},
-		})
-		if p.View.Migration.SourceCAARN == "" {
-			out[source].WaitsFor = []resource.Name{ResDMSSourceCA}
-		}
-	} else {
-		out[source].Object.(*dmsv2.Endpoint).Spec.ForProvider.CertificateArn = nil
-	}
+	out = append(out, caCert...)
 	// The target is the Aurora writer, as DMS's own user (see
 	// migration_user.go); its address exists once RDS has created the
 	// cluster, and the user's secret once the platform has created it.
@@ -357,4 +350,13 @@ func (p *Plan) migrationStatus() *v1alpha1.MigrationStatus {
 		ms.Phase, ms.Message = "Provisioning", "the replication task is being created or started"
 	}
 	return ms
+}
+
+// claimSecret selects a key of a Kubernetes secret the claim names; its
+// namespace defaults to the claim's.
+func (p *Plan) claimSecret(name, namespace, key string) *xpv1.SecretKeySelector {
+	if namespace == "" {
+		namespace = p.ClaimNamespace
+	}
+	return &xpv1.SecretKeySelector{SecretReference: xpv1.SecretReference{Name: name, Namespace: namespace}, Key: key}
 }

@@ -4,7 +4,6 @@ import (
 	"strconv"
 
 	"github.com/crossplane/function-sdk-go/resource"
-	iam "github.com/upbound/provider-aws/v2/apis/cluster/iam/v1beta1"
 	lambda "github.com/upbound/provider-aws/v2/apis/cluster/lambda/v1beta1"
 	secretsmanager "github.com/upbound/provider-aws/v2/apis/cluster/secretsmanager/v1beta1"
 	secretsmanagerv2 "github.com/upbound/provider-aws/v2/apis/cluster/secretsmanager/v1beta2"
@@ -49,14 +48,14 @@ func dmsUserResources(p *Plan) []Desired {
 		contract.EnvDBPort:           ptr.To(strconv.Itoa(PostgresPort)),
 		contract.EnvDMSUsername:      ptr.To(contract.DMSUsernameDefault),
 	}
-	statements := append(p.lambdaBaseStatements(fnName),
+	statements := []Statement{
 		Allow("RotateDMSUserSecret", []string{"secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue",
 			"secretsmanager:PutSecretValue", "secretsmanager:UpdateSecretVersionStage"}, secretARN),
 		Allow("GeneratePassword", []string{"secretsmanager:GetRandomPassword"}, "*"),
 		// Each statement is idempotent on its own: no transaction.
 		Allow("CreateDMSUserThroughDataAPI", []string{"rds-data:ExecuteStatement"}, db.ClusterARN),
 		Allow("EncryptSecretWithPlatformKey", []string{"kms:GenerateDataKey"}, p.KMSKeyARNOrPattern()),
-	)
+	}
 	out := []Desired{
 		{Name: ResDMSUserSecret, Object: &secretsmanager.Secret{Spec: secretsmanager.SecretSpec{ForProvider: secretsmanager.SecretParameters{
 			Name:                 ptr.To(secretName),
@@ -64,15 +63,13 @@ func dmsUserResources(p *Plan) []Desired {
 			KMSKeyIDSelector:     p.Sel(ResKMSKey),
 			RecoveryWindowInDays: ptr.To(float64(p.secretRecoveryDays())),
 		}}}},
-		LogGroup(p, ResDMSUserLogGroup, "/aws/lambda/"+fnName, p.LogRetentionDays()),
-		p.lambdaRole(ResDMSUserRole, fnName),
-		{Name: ResDMSUserPolicy, Object: &iam.RolePolicy{Spec: iam.RolePolicySpec{ForProvider: iam.RolePolicyParameters{
-			RoleSelector: p.Sel(ResDMSUserRole), Policy: Policy(statements...),
-		}}}},
-		{Name: ResDMSUserRotator, Object: p.zipLambda(contract.LambdaDMSUser, l.SourceCodeHashes.DMSUser, ResDMSUserRole, dmsUserTimeout, dmsUserMemoryMB, env,
-			"Creates AWS DMS's own Aurora user and rotates its secret (Secrets Manager rotation protocol)")},
 	}
-	out = p.placed(out)
+	out = append(out, p.zipFunctionResources(zipFunction{
+		Function: ResDMSUserRotator, LogGroup: ResDMSUserLogGroup, Role: ResDMSUserRole, Policy: ResDMSUserPolicy,
+		Artifact: contract.LambdaDMSUser, Hash: l.SourceCodeHashes.DMSUser, TimeoutSeconds: dmsUserTimeout, MemoryMB: dmsUserMemoryMB,
+		Env: env, Statements: statements,
+		Description: "Creates AWS DMS's own Aurora user and rotates its secret (Secrets Manager rotation protocol)",
+	})...)
 	if arn := p.View.Migration.UserSecretARN; arn != "" {
 		// Secrets Manager invokes the rotation function with its service
 		// principal; the permission names this secret only (Secrets

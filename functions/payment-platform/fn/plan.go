@@ -39,13 +39,15 @@ type Plan struct {
 	// made once, in NewPlan, before any tier runs.
 	Validation *v1alpha1.ValidationStatus
 	Cutover    Cutover
+	// Chain is the requested step's validation run, invocation by
+	// invocation (validationChain); nil without a validator.
+	Chain []ValidationLink
 }
 
 // NewPlan computes the plan of a validated, defaulted spec.
 func NewPlan(spec *v1alpha1.XPaymentPlatformSpec, obs Observed) *Plan {
 	p := &Plan{Spec: spec, Observed: obs, View: observe(obs)}
 	p.AZs = zones(spec)
-	p.nameZones()
 	p.Subnets = carve(spec.Network, len(p.AZs))
 	p.Tags = map[string]string{
 		"Environment": string(spec.Environment),
@@ -57,11 +59,23 @@ func NewPlan(spec *v1alpha1.XPaymentPlatformSpec, obs Observed) *Plan {
 	for k, v := range spec.Tags {
 		p.Tags[k] = v
 	}
+	p.decideAll()
+	return p
+}
+
+// decideAll makes, once, what the plan decides from its views: the names of
+// zones pinned by ID, the validation chain and its verdict, and the cutover
+// step. The tiers and the status read the results.
+func (p *Plan) decideAll() {
+	p.nameZones()
+	p.Chain = nil
+	if p.Spec.Cutover != nil && p.Spec.Lambdas.ValidatorEnabled() && p.Spec.MigrationEnabled() {
+		p.Chain = p.validationChain()
+	}
 	p.Validation = p.validation()
-	if spec.Cutover != nil {
+	if p.Spec.Cutover != nil {
 		p.Cutover = p.decide()
 	}
-	return p
 }
 
 func zones(spec *v1alpha1.XPaymentPlatformSpec) []AZ {

@@ -30,11 +30,7 @@ func tierPlan(t testing.TB, spec string, obs Observed, views func(*Views)) *Plan
 	p.ClaimNamespace = "payments"
 	if views != nil {
 		views(&p.View)
-		p.nameZones()
-		p.Validation = p.validation()
-		if s.Cutover != nil {
-			p.Cutover = p.decide()
-		}
+		p.decideAll()
 	}
 	return p
 }

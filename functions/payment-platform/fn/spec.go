@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 
@@ -31,7 +32,7 @@ func DecodeSpec(raw any) (*v1alpha1.XPaymentPlatformSpec, field.ErrorList) {
 	}
 	clean := make(map[string]any, len(m))
 	for k, v := range m {
-		if !contains(crossplaneSpecFields, k) {
+		if !slices.Contains(crossplaneSpecFields, k) {
 			clean[k] = v
 		}
 	}
@@ -97,7 +98,7 @@ func unknownFields(p *field.Path, v any, t reflect.Type) field.ErrorList {
 		if !ok {
 			return nil // a type error, reported by the decoder
 		}
-		fields := jsonFields(t)
+		fields := v1alpha1.JSONFields(t)
 		keys := make([]string, 0, len(m))
 		for k := range m {
 			keys = append(keys, k)
@@ -131,22 +132,6 @@ func unknownFields(p *field.Path, v any, t reflect.Type) field.ErrorList {
 	return errs
 }
 
-func jsonFields(t reflect.Type) map[string]reflect.Type {
-	out := map[string]reflect.Type{}
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if name == "-" || !f.IsExported() {
-			continue
-		}
-		if name == "" {
-			name = f.Name
-		}
-		out[name] = f.Type
-	}
-	return out
-}
-
 func sortedFieldNames(m map[string]reflect.Type) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
@@ -154,15 +139,6 @@ func sortedFieldNames(m map[string]reflect.Type) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // specError is the one message of a Fatal result for an invalid spec: every

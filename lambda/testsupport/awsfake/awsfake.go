@@ -95,6 +95,21 @@ func (b *base) record(op string, params map[string]any) *Fault {
 	return f
 }
 
+// accept reads a signed JSON 1.1 request of the service, records the call
+// and answers with its configured fault, if any: ok is false when the
+// request has been answered.
+func (b *base) accept(w http.ResponseWriter, r *http.Request, targetPrefix string) (string, map[string]any, bool) {
+	op, params, ok := readJSON11(w, r, targetPrefix)
+	if !ok {
+		return "", nil, false
+	}
+	if f := b.record(op, params); f != nil {
+		jsonError(w, f.Status, f.Code, f.Message)
+		return "", nil, false
+	}
+	return op, params, true
+}
+
 func signed(r *http.Request) bool {
 	return strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256 ")
 }
@@ -323,12 +338,8 @@ func NewSecretsManager(secrets map[string]string) *SecretsManager {
 }
 
 func (s *SecretsManager) serve(w http.ResponseWriter, r *http.Request) {
-	op, params, ok := readJSON11(w, r, "secretsmanager")
+	op, params, ok := s.accept(w, r, "secretsmanager")
 	if !ok {
-		return
-	}
-	if f := s.record(op, params); f != nil {
-		jsonError(w, f.Status, f.Code, f.Message)
 		return
 	}
 	if op != "GetSecretValue" {
@@ -367,12 +378,8 @@ func (d *DMS) Status(arn string) string {
 }
 
 func (d *DMS) serve(w http.ResponseWriter, r *http.Request) {
-	op, params, ok := readJSON11(w, r, "AmazonDMSv20160101")
+	op, params, ok := d.accept(w, r, "AmazonDMSv20160101")
 	if !ok {
-		return
-	}
-	if f := d.record(op, params); f != nil {
-		jsonError(w, f.Status, f.Code, f.Message)
 		return
 	}
 	d.mu.Lock()

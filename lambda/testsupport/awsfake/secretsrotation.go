@@ -188,12 +188,8 @@ func str(params map[string]any, k string) string {
 }
 
 func (s *RotatingSecret) serve(w http.ResponseWriter, r *http.Request) {
-	op, params, ok := readJSON11(w, r, "secretsmanager")
+	op, params, ok := s.accept(w, r, "secretsmanager")
 	if !ok {
-		return
-	}
-	if f := s.record(op, params); f != nil {
-		jsonError(w, f.Status, f.Code, f.Message)
 		return
 	}
 	s.mu.Lock()
